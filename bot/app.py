@@ -1,0 +1,144 @@
+"""Build the PTB Application from the settings, and run it (for real, or inside tests/demo)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+
+from bot.commands import publish_member_menu
+from bot.config import Settings
+from bot.i18n import Translator
+from bot.outbox import Outbox
+from bot.services import AlumniApplication, BotContext, Services
+from bot.update_order import PerChatUpdateProcessor
+from storage.db import Database
+
+logger = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [
+    "message",
+    "edited_message",
+    "callback_query",
+    "poll",
+    "poll_answer",
+    "my_chat_member",
+    "chat_member",
+]
+
+
+def build_application(settings: Settings) -> AlumniApplication:
+    """Everything the bot needs, wired once; no I/O happens until the app is started."""
+    from handlers import register_handlers
+
+    db = Database(settings.database_url)
+    services = Services(
+        settings=settings,
+        db=db,
+        translate=Translator.load(settings.default_language),
+        outbox=Outbox(db=db, settings=settings),
+    )
+    timeout = settings.request_timeout.total_seconds()
+    application = (
+        ApplicationBuilder()
+        .application_class(AlumniApplication, kwargs={"services": services})
+        .token(settings.token)
+        .base_url(settings.bot_api_base_url)
+        .base_file_url(settings.bot_api_base_url.replace("/bot", "/file/bot"))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
+        .context_types(ContextTypes(context=BotContext))
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=settings.send_rate_per_second,
+                overall_time_period=1,
+                group_max_rate=settings.group_messages_per_minute,
+                group_time_period=60,
+                max_retries=3,
+            )
+        )
+        .connect_timeout(timeout)
+        .read_timeout(timeout)
+        .write_timeout(timeout)
+        .pool_timeout(timeout)
+        .get_updates_read_timeout(settings.poll_timeout.total_seconds() + timeout)
+        .concurrent_updates(PerChatUpdateProcessor())
+        .post_init(_post_init)
+        .post_stop(_post_stop)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    assert isinstance(application, AlumniApplication)
+    register_handlers(application)
+    return application
+
+
+async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+    """Open the database, migrate, publish the menus, resume deliveries and schedules."""
+    from handlers import on_startup
+
+    assert isinstance(application, AlumniApplication)
+    services = application.services
+    await services.db.migrate()
+    await publish_member_menu(application.bot, services.translate)
+    await services.outbox.start(application.bot)
+    await on_startup(application)
+    logger.info("bot_started username=%s", application.bot.username)
+
+
+async def _post_stop(application: Application) -> None:  # type: ignore[type-arg]
+    assert isinstance(application, AlumniApplication)
+    await application.services.outbox.stop()
+
+
+async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    assert isinstance(application, AlumniApplication)
+    await application.services.db.close()
+    logger.info("bot_stopped")
+
+
+def run_polling(settings: Settings) -> None:
+    application = build_application(settings)
+    application.run_polling(
+        allowed_updates=ALLOWED_UPDATES,
+        timeout=int(settings.poll_timeout.total_seconds()),
+        drop_pending_updates=False,
+    )
+
+
+@asynccontextmanager
+async def running(
+    application: AlumniApplication, *, poll_timeout: float = 10
+) -> AsyncIterator[AlumniApplication]:
+    """Run the application inside an existing event loop, exactly as `run_polling` would.
+
+    Used by tests, the demo and benchmarks: the same hooks in the same order.
+    """
+    assert application.updater is not None
+    await application.initialize()
+    try:
+        if application.post_init:
+            await application.post_init(application)
+        await application.updater.start_polling(
+            poll_interval=0, timeout=int(poll_timeout), allowed_updates=ALLOWED_UPDATES
+        )
+        await application.start()
+        try:
+            yield application
+        finally:
+            if application.updater.running:
+                await application.updater.stop()
+            if application.running:
+                await application.stop()
+                if application.post_stop:
+                    await application.post_stop(application)
+    finally:
+        await application.shutdown()
+        if application.post_shutdown:
+            await application.post_shutdown(application)
+
+
+__all__ = ["ALLOWED_UPDATES", "Update", "build_application", "run_polling", "running"]

@@ -1,0 +1,144 @@
+"""Settings, read once from the environment and `.env`, then passed down explicitly."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pytimeparse.timeparse import timeparse as parse_timespan
+
+TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
+SUPPORTED_LANGUAGES = ("de", "en")
+
+
+def parse_duration(value: object) -> dt.timedelta:
+    """Accept `90s`, `15m`, `3h`, `14d`, `1h30m`, a bare number of seconds or a timedelta."""
+    if isinstance(value, dt.timedelta):
+        return value
+    if isinstance(value, int | float):
+        return dt.timedelta(seconds=value)
+    if isinstance(value, str):
+        seconds = parse_timespan(value.strip())
+        if seconds is None and value.strip().replace(".", "", 1).isdigit():
+            seconds = float(value)
+        if seconds is not None:
+            return dt.timedelta(seconds=seconds)
+    raise ValueError("expected a duration such as 90s, 15m, 3h or 14d")
+
+
+Duration = Annotated[dt.timedelta, BeforeValidator(parse_duration)]
+
+
+def _parse_id_list(value: object) -> object:
+    if isinstance(value, str):
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        if not all(re.fullmatch(r"-?\d+", part) for part in parts):
+            raise ValueError("expected comma-separated numeric Telegram user ids")
+        return [int(part) for part in parts]
+    if isinstance(value, int):
+        return [value]
+    return value
+
+
+class Settings(BaseSettings):
+    """Everything the bot can be configured with; `.env.example` documents each variable."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    bot_token: SecretStr | None = None
+    database_url: str = "sqlite+aiosqlite:///./data/alumni.db"
+    coordinator_ids: Annotated[list[int], NoDecode, BeforeValidator(_parse_id_list)] = Field(
+        default_factory=list
+    )
+    timezone: str = "Europe/Berlin"
+    bot_api_base_url: str = TELEGRAM_BASE_URL
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    default_language: Literal["de", "en"] = "de"
+
+    # Delivery pacing: Telegram allows about 30 messages/s overall and 20/min per group.
+    send_rate_per_second: float = Field(default=25.0, gt=0)
+    group_messages_per_minute: int = Field(default=20, gt=0)
+    send_max_attempts: int = Field(default=5, ge=1)
+    send_retry_backoff: Duration = dt.timedelta(seconds=2)
+    request_timeout: Duration = dt.timedelta(seconds=20)
+    poll_timeout: Duration = dt.timedelta(seconds=30)
+
+    # Check-in rounds
+    checkin_schedule: str = "0 10 1-7 */2 mon"
+    checkin_duration: Duration = dt.timedelta(days=14)
+    checkin_reminders: str = "open+5d,close-2d"
+    quiet_hours: str = "20:00-08:00"
+    answer_max_chars: int = Field(default=1500, gt=0, le=3500)
+
+    # Privacy: how long anything personal is kept
+    retention: Duration = dt.timedelta(days=730)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("expected an IANA time zone such as Europe/Berlin") from exc
+        return value
+
+    @field_validator("bot_api_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://", value):
+            raise ValueError("expected an http(s) URL such as https://api.telegram.org/bot")
+        return value
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if not re.fullmatch(r"\d+:[A-Za-z0-9_-]{20,}", value.get_secret_value().strip()):
+            raise ValueError("expected a token from @BotFather, like 123456:ABC-DEF...")
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if not re.match(r"^[a-z0-9]+\+[a-z0-9]+://", value):
+            raise ValueError(
+                "expected an async SQLAlchemy URL such as sqlite+aiosqlite:///./data/alumni.db"
+            )
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def token(self) -> str:
+        if self.bot_token is None:
+            raise SettingsError(
+                "BOT_TOKEN: not set; create a bot with @BotFather and put its token in .env"
+            )
+        return self.bot_token.get_secret_value()
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names the variable and what is expected."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings once; turn pydantic's report into one line per bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            variable = str(error["loc"][0]).upper() if error["loc"] else "settings"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            lines.append(f"{variable}: {message}")
+        raise SettingsError("; ".join(lines)) from None

@@ -1,0 +1,294 @@
+"""One database-backed delivery path for everything the bot sends on its own.
+
+Features *enqueue* rows (in their own transaction, next to the domain change that causes them);
+the worker delivers them. A purpose key makes enqueuing idempotent; a row is claimed (committed
+as `sending`) before the HTTP call, so a crash can at worst lose that one send, never repeat it.
+Pacing and `retry_after` come from PTB's AIORateLimiter on the bot; 5xx and timeouts are retried
+here with exponential backoff; 403 marks the chat unreachable; group migrations are followed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+
+from bot.config import Settings
+from storage import chats as chat_store
+from storage import outbox as store
+from storage.db import Database
+from storage.tables import DeliveryStatus, OutboxMessage
+from storage.types import utcnow
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 50
+CONCURRENT_SENDS = 8
+IDLE_WAKEUP = dt.timedelta(seconds=60)
+STOP_GRACE_SECONDS = 10.0
+
+SentHook = Callable[[Any, OutboxMessage, Message], Awaitable[None]]
+UnreachableHook = Callable[[Any, int], Awaitable[None]]
+
+
+def message_payload(
+    text: str, *, reply_markup: InlineKeyboardMarkup | None = None
+) -> dict[str, Any]:
+    payload: dict[str, Any] = {"text": str(text)}
+    if reply_markup is not None:
+        payload["reply_markup"] = reply_markup.to_dict()
+    return payload
+
+
+def document_payload(
+    *, filename: str, content: bytes, caption: str | None = None
+) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "filename": filename,
+        "content_b64": base64.b64encode(content).decode("ascii"),
+    }
+    if caption:
+        payload["caption"] = caption
+    return payload
+
+
+@dataclass
+class Outbox:
+    db: Database
+    settings: Settings
+    bot: Bot | None = None
+    # Called inside the transaction that records a successful send, by purpose-key prefix.
+    sent_hooks: dict[str, SentHook] = field(default_factory=dict)
+    unreachable_hooks: list[UnreachableHook] = field(default_factory=list)
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _task: asyncio.Task[None] | None = None
+    _stopping: bool = False
+
+    # ---------------------------------------------------------------- enqueue
+
+    async def enqueue(
+        self,
+        session: Any,
+        *,
+        key: str,
+        chat_id: int,
+        payload: dict[str, Any],
+        method: str = "send_message",
+        not_before: dt.datetime | None = None,
+    ) -> bool:
+        """Queue one message in the caller's transaction; False if the key was queued before.
+
+        Call `wake()` after committing so the worker picks it up at once.
+        """
+        row = await store.add_message(
+            session,
+            purpose_key=key,
+            chat_id=chat_id,
+            method=method,
+            payload=payload,
+            not_before=not_before or utcnow(),
+        )
+        return row is not None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    # ---------------------------------------------------------------- worker
+
+    async def start(self, bot: Bot) -> None:
+        self.bot = bot
+        async with self.db.session() as session:
+            abandoned = await store.abandon_in_flight(
+                session, reason="interrupted while sending; not repeated to avoid a duplicate"
+            )
+            await session.commit()
+        if abandoned:
+            logger.warning("outbox_abandoned_in_flight count=%d", abandoned)
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name="outbox-worker")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(self._task, STOP_GRACE_SECONDS)
+            except TimeoutError:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                delivered = await self.deliver_due()
+            except Exception:
+                logger.exception("outbox_cycle_failed")
+                delivered = 0
+            if delivered:
+                continue
+            await self._sleep_until_due()
+
+    async def _sleep_until_due(self) -> None:
+        async with self.db.session() as session:
+            due = await store.next_due_time(session)
+        delay = IDLE_WAKEUP
+        if due is not None:
+            delay = min(delay, max(dt.timedelta(0), due - utcnow()))
+        self._wake.clear()
+        if delay > dt.timedelta(0):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay.total_seconds())
+
+    async def deliver_due(self) -> int:
+        """Claim and send what is due now; returns how many rows were handled."""
+        async with self.db.write() as session:
+            rows = list(await store.due_messages(session, now=utcnow(), limit=BATCH_SIZE))
+            for row in rows:
+                row.status = DeliveryStatus.SENDING
+                row.attempts += 1
+                session.add(row)
+            await session.commit()
+        if not rows:
+            return 0
+        limit = asyncio.Semaphore(CONCURRENT_SENDS)
+
+        async def deliver(row: OutboxMessage) -> None:
+            async with limit:
+                await self._deliver(row)
+
+        await asyncio.gather(*(deliver(row) for row in rows))
+        return len(rows)
+
+    async def _deliver(self, row: OutboxMessage) -> None:
+        assert self.bot is not None
+        try:
+            message = await self._send(row)
+        except ChatMigrated as exc:
+            await self._migrated(row, int(exc.new_chat_id))
+        except Forbidden as exc:
+            await self._unreachable(row, str(exc))
+        except RetryAfter as exc:
+            retry_after = exc.retry_after
+            delay = (
+                retry_after
+                if isinstance(retry_after, dt.timedelta)
+                else dt.timedelta(seconds=float(retry_after))
+            )
+            await self._reschedule(row, delay, f"flood control: {exc}", count_attempt=False)
+        except BadRequest as exc:
+            await self._finish(row, DeliveryStatus.FAILED, error=str(exc))
+        except NetworkError as exc:  # 5xx, timeouts, connection errors
+            if row.attempts >= self.settings.send_max_attempts:
+                await self._finish(row, DeliveryStatus.FAILED, error=f"gave up: {exc}")
+            else:
+                backoff = self.settings.send_retry_backoff * (2 ** (row.attempts - 1))
+                await self._reschedule(row, backoff, str(exc))
+        except Exception as exc:
+            logger.exception("outbox_send_crashed key=%s", row.purpose_key)
+            await self._finish(row, DeliveryStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+        else:
+            await self._finish(row, DeliveryStatus.SENT, message=message)
+
+    async def _send(self, row: OutboxMessage) -> Message:
+        assert self.bot is not None
+        payload = row.payload
+        markup = (
+            InlineKeyboardMarkup.de_json(payload["reply_markup"], self.bot)
+            if payload.get("reply_markup")
+            else None
+        )
+        if row.method == "send_message":
+            return await self.bot.send_message(
+                row.chat_id, payload["text"], parse_mode=ParseMode.HTML, reply_markup=markup
+            )
+        if row.method == "send_poll":
+            return await self.bot.send_poll(
+                row.chat_id,
+                payload["question"],
+                payload["options"],
+                is_anonymous=payload.get("is_anonymous", False),
+                allows_multiple_answers=payload.get("allows_multiple_answers", False),
+            )
+        if row.method == "send_document":
+            return await self.bot.send_document(
+                row.chat_id,
+                base64.b64decode(payload["content_b64"]),
+                filename=payload["filename"],
+                caption=payload.get("caption"),
+                parse_mode=ParseMode.HTML,
+            )
+        raise ValueError(f"unknown outbox method {row.method!r}")
+
+    async def _finish(
+        self,
+        row: OutboxMessage,
+        status: DeliveryStatus,
+        *,
+        error: str | None = None,
+        message: Message | None = None,
+    ) -> None:
+        async with self.db.write() as session:
+            stored = await session.get(OutboxMessage, row.id)
+            assert stored is not None
+            stored.status, stored.error = status, error
+            if message is not None:
+                stored.message_id, stored.sent_at = message.message_id, utcnow()
+                for prefix, hook in self.sent_hooks.items():
+                    if stored.purpose_key.startswith(prefix):
+                        await hook(session, stored, message)
+            session.add(stored)
+            await session.commit()
+        log = logger.info if status is DeliveryStatus.SENT else logger.warning
+        log("outbox_%s key=%s chat=%s error=%s", status.value, row.purpose_key, row.chat_id, error)
+
+    async def _reschedule(
+        self, row: OutboxMessage, delay: dt.timedelta, reason: str, *, count_attempt: bool = True
+    ) -> None:
+        async with self.db.write() as session:
+            stored = await session.get(OutboxMessage, row.id)
+            assert stored is not None
+            stored.status, stored.error = DeliveryStatus.PENDING, reason
+            stored.not_before = utcnow() + delay
+            if not count_attempt:
+                stored.attempts -= 1
+            session.add(stored)
+            await session.commit()
+        logger.warning(
+            "outbox_retry key=%s in=%.1fs reason=%s", row.purpose_key, delay.total_seconds(), reason
+        )
+        self.wake()
+
+    async def _unreachable(self, row: OutboxMessage, reason: str) -> None:
+        async with self.db.write() as session:
+            stored = await session.get(OutboxMessage, row.id)
+            assert stored is not None
+            stored.status, stored.error = DeliveryStatus.UNREACHABLE, reason
+            session.add(stored)
+            await store.mark_chat_unreachable(session, chat_id=row.chat_id, reason=reason)
+            for hook in self.unreachable_hooks:
+                await hook(session, row.chat_id)
+            await session.commit()
+        logger.info("outbox_unreachable key=%s chat=%s", row.purpose_key, row.chat_id)
+
+    async def _migrated(self, row: OutboxMessage, new_chat_id: int) -> None:
+        async with self.db.write() as session:
+            await chat_store.migrate_chat(session, old_chat_id=row.chat_id, new_chat_id=new_chat_id)
+            stored = await session.get(OutboxMessage, row.id)
+            assert stored is not None
+            stored.status, stored.chat_id = DeliveryStatus.PENDING, new_chat_id
+            stored.attempts -= 1
+            session.add(stored)
+            await session.commit()
+        logger.info("outbox_chat_migrated old=%s new=%s", row.chat_id, new_chat_id)
+        self.wake()

@@ -1,0 +1,77 @@
+"""Run the real bot against the sandbox: used by the tests, the demo and the benchmarks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+
+from bot.app import build_application, running
+from bot.config import Settings, load_settings
+from bot.sandbox.driver import World
+from bot.sandbox.server import SandboxLimits, SandboxServer
+from bot.services import AlumniApplication, Services
+
+# Generous limits so ordinary tests never meet flood control; tests about it lower them.
+FAST_LIMITS = SandboxLimits(messages_per_second=10_000, group_messages_per_minute=10_000)
+
+
+def sandbox_settings(server: SandboxServer, database_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "bot_token": server.token,
+        "bot_api_base_url": server.base_url,
+        "database_url": f"sqlite+aiosqlite:///{database_path}",
+        "coordinator_ids": [],
+        "timezone": "Europe/Berlin",
+        "default_language": "de",
+        "send_rate_per_second": 10_000,
+        "group_messages_per_minute": 10_000,
+        "request_timeout": dt.timedelta(seconds=5),
+        "send_retry_backoff": dt.timedelta(milliseconds=50),
+        "poll_timeout": dt.timedelta(seconds=10),
+        "quiet_hours": "",
+    }
+    values.update(overrides)
+    return load_settings(_env_file=None, **values)
+
+
+class Harness:
+    """The sandbox, the people in it and a running bot; `restart()` builds a fresh bot on the
+    same database, as a deploy or crash-and-restart would."""
+
+    def __init__(self, server: SandboxServer, settings: Settings) -> None:
+        self.server = server
+        self.settings = settings
+        self.world = World(server)
+        self.app: AlumniApplication | None = None
+        self._stack: AsyncExitStack | None = None
+
+    @property
+    def services(self) -> Services:
+        assert self.app is not None, "the bot is not running"
+        return self.app.services
+
+    async def start(self, **setting_overrides: Any) -> AlumniApplication:
+        if setting_overrides:
+            self.settings = self.settings.model_copy(update=setting_overrides)
+        self._stack = AsyncExitStack()
+        self.app = build_application(self.settings)
+        await self._stack.enter_async_context(running(self.app, poll_timeout=10))
+        return self.app
+
+    async def stop(self) -> None:
+        if self._stack is not None:
+            await self._stack.aclose()
+            self._stack = None
+
+    async def restart(self, **setting_overrides: Any) -> AlumniApplication:
+        await self.stop()
+        return await self.start(**setting_overrides)
+
+    async def __aenter__(self) -> Harness:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()

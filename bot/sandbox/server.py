@@ -1,0 +1,859 @@
+"""A local Telegram Bot API server on 127.0.0.1 for tests, the demo and benchmarks.
+
+The real, unmodified PTB `Application` talks to it through `BOT_API_BASE_URL`. It keeps users,
+chats, messages, polls and a queue of updates in memory, enforces Telegram's limits and error
+contract, and can inject faults (blocked users, migrated groups, 5xx, hanging calls).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+import secrets
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from bot.sandbox.telegram_html import EntityParseError, plain_text, utf16_length
+
+logger = logging.getLogger(__name__)
+
+JSON_FIELDS = {
+    "reply_markup",
+    "options",
+    "entities",
+    "caption_entities",
+    "allowed_updates",
+    "commands",
+    "scope",
+    "link_preview_options",
+    "reply_parameters",
+    "question_entities",
+    "explanation_entities",
+}
+SENDING_METHODS = {"sendMessage", "sendPoll", "sendDocument", "sendPhoto"}
+POLL_QUESTION_MAX = 300
+POLL_OPTION_MAX = 100
+POLL_OPTIONS_MIN, POLL_OPTIONS_MAX = 2, 12
+CALLBACK_DATA_MAX_BYTES = 64
+MESSAGE_MAX = 4096
+CAPTION_MAX = 1024
+
+
+class ApiError(Exception):
+    """Becomes Telegram's `{"ok": false, ...}` answer with the given HTTP status."""
+
+    def __init__(
+        self, code: int, description: str, parameters: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.parameters = parameters
+
+
+@dataclass
+class SandboxLimits:
+    """Telegram's flood limits; benchmarks and tests scale them."""
+
+    messages_per_second: float = 30.0
+    group_messages_per_minute: int = 20
+    retry_after_seconds: int = 1
+
+
+@dataclass
+class SentMessage:
+    """A message as the bot sent (or last edited) it, with what a person would see."""
+
+    chat_id: int
+    message_id: int
+    text: str  # plain text after entity parsing (or the caption)
+    raw_text: str  # what the bot sent
+    parse_mode: str | None
+    entities: list[dict[str, Any]]
+    reply_markup: dict[str, Any] | None
+    date: int
+    method: str
+    poll: dict[str, Any] | None = None
+    document: dict[str, Any] | None = None
+    deleted: bool = False
+    edited: bool = False
+
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        rows = (self.reply_markup or {}).get("inline_keyboard", [])
+        return [button for row in rows for button in row]
+
+    @property
+    def button_texts(self) -> list[str]:
+        return [str(button["text"]) for button in self.buttons]
+
+
+@dataclass
+class SandboxUser:
+    id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = "de"
+    blocked_bot: bool = False
+    started_bot: bool = False
+
+    def as_api(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        if self.last_name:
+            data["last_name"] = self.last_name
+        if self.username:
+            data["username"] = self.username
+        if self.language_code:
+            data["language_code"] = self.language_code
+        return data
+
+
+@dataclass
+class SandboxChat:
+    id: int
+    type: str  # private | group | supergroup
+    title: str | None = None
+    member_ids: set[int] = field(default_factory=set)
+    admin_ids: set[int] = field(default_factory=set)
+    migrated_to: int | None = None
+    bot_is_member: bool = True
+
+    def as_api(self, users: dict[int, SandboxUser]) -> dict[str, Any]:
+        if self.type == "private":
+            user = users[self.id]
+            data: dict[str, Any] = {"id": self.id, "type": "private", "first_name": user.first_name}
+            if user.username:
+                data["username"] = user.username
+            return data
+        return {"id": self.id, "type": self.type, "title": self.title}
+
+
+@dataclass
+class _Fault:
+    kind: str  # "error" | "hang"
+    status: int = 500
+    description: str = "Internal Server Error"
+    methods: set[str] | None = None
+
+
+class SandboxServer:
+    """State and HTTP front of the fake Bot API. Use `async with SandboxServer() as sandbox:`."""
+
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        bot_username: str = "alumni_test_bot",
+        limits: SandboxLimits | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        hang_seconds: float = 30.0,
+    ) -> None:
+        bot_id = 7_000_000_000 + secrets.randbelow(1_000_000)
+        self.token = token or f"{bot_id}:{secrets.token_urlsafe(30)}"
+        self.bot_user = {
+            "id": int(self.token.split(":")[0]),
+            "is_bot": True,
+            "first_name": "Alumni-Austausch",
+            "username": bot_username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
+        self.limits = limits or SandboxLimits()
+        self.host, self.port = host, port
+        self.hang_seconds = hang_seconds
+        self.users: dict[int, SandboxUser] = {}
+        self.chats: dict[int, SandboxChat] = {}
+        self.messages: dict[int, list[SentMessage]] = {}
+        self.polls: dict[str, dict[str, Any]] = {}
+        self.poll_messages: dict[str, tuple[int, int]] = {}
+        self.callback_answers: dict[str, dict[str, Any]] = {}
+        self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.webhook_url = ""
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.rejected: list[tuple[str, ApiError]] = []
+        self._updates: deque[dict[str, Any]] = deque()
+        self._update_ids = itertools.count(1)
+        self._allowed_updates: list[str] = []
+        self._message_ids: dict[int, itertools.count[int]] = {}
+        self._user_ids = itertools.count(100_001)
+        self._group_ids = itertools.count(1)
+        self._changed = asyncio.Condition()
+        self._faults: list[_Fault] = []
+        self._sent_times: deque[float] = deque()
+        self._group_sent_times: dict[int, deque[float]] = {}
+        self._closing = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self._handlers: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]] = {
+            "getMe": self._get_me,
+            "logOut": self._ok_true,
+            "close": self._ok_true,
+            "deleteWebhook": self._delete_webhook,
+            "setWebhook": self._set_webhook,
+            "getWebhookInfo": self._get_webhook_info,
+            "getUpdates": self._get_updates,
+            "sendMessage": self._send_message,
+            "editMessageText": self._edit_message_text,
+            "editMessageReplyMarkup": self._edit_message_reply_markup,
+            "deleteMessage": self._delete_message,
+            "answerCallbackQuery": self._answer_callback_query,
+            "sendPoll": self._send_poll,
+            "stopPoll": self._stop_poll,
+            "sendDocument": self._send_document,
+            "sendPhoto": self._send_photo,
+            "setMyCommands": self._set_my_commands,
+            "getMyCommands": self._get_my_commands,
+            "deleteMyCommands": self._delete_my_commands,
+            "getChat": self._get_chat,
+            "getChatMember": self._get_chat_member,
+            "getChatAdministrators": self._get_chat_administrators,
+            "sendChatAction": self._ok_true,
+        }
+
+    # ---------------------------------------------------------------- lifecycle
+
+    @property
+    def base_url(self) -> str:
+        """What to put into `BOT_API_BASE_URL` (PTB appends the token)."""
+        return f"http://{self.host}:{self.port}/bot"
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=60 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._http)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+
+    async def stop(self) -> None:
+        self._closing.set()
+        async with self._changed:
+            self._changed.notify_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> SandboxServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # ---------------------------------------------------------------- world building
+
+    def create_user(
+        self,
+        first_name: str,
+        *,
+        last_name: str | None = None,
+        username: str | None = None,
+        language_code: str | None = "de",
+        user_id: int | None = None,
+    ) -> SandboxUser:
+        user = SandboxUser(
+            id=user_id or next(self._user_ids),
+            first_name=first_name,
+            last_name=last_name,
+            username=username,
+            language_code=language_code,
+        )
+        self.users[user.id] = user
+        self.chats[user.id] = SandboxChat(id=user.id, type="private")
+        return user
+
+    def create_group(self, title: str, *, supergroup: bool = False) -> SandboxChat:
+        number = next(self._group_ids)
+        chat_id = -(1_000_000_000_000 + number) if supergroup else -(4_000_000_000 + number)
+        chat = SandboxChat(id=chat_id, type="supergroup" if supergroup else "group", title=title)
+        self.chats[chat_id] = chat
+        return chat
+
+    def next_message_id(self, chat_id: int) -> int:
+        return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
+
+    async def push_update(self, kind: str, payload: dict[str, Any]) -> int:
+        update_id = next(self._update_ids)
+        async with self._changed:
+            self._updates.append({"update_id": update_id, kind: payload})
+            self._changed.notify_all()
+        return update_id
+
+    def fail_next(
+        self,
+        count: int = 1,
+        *,
+        status: int = 500,
+        description: str = "Internal Server Error",
+        methods: set[str] | None = None,
+    ) -> None:
+        """The next `count` calls (of `methods`, default any but getUpdates) fail with `status`."""
+        self._faults.extend(_Fault("error", status, description, methods) for _ in range(count))
+
+    def hang_next(self, count: int = 1, *, methods: set[str] | None = None) -> None:
+        """The next `count` calls never answer (until the client gives up)."""
+        self._faults.extend(_Fault("hang", methods=methods) for _ in range(count))
+
+    def sent_to(self, chat_id: int) -> list[SentMessage]:
+        return [m for m in self.messages.get(chat_id, []) if not m.deleted]
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        """Wait until `predicate()` holds, re-checking whenever the sandbox changes."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        async with self._changed:
+            while not predicate():
+                remaining = deadline - asyncio.get_running_loop().time()
+                if remaining <= 0:
+                    return False
+                try:
+                    await asyncio.wait_for(self._changed.wait(), remaining)
+                except TimeoutError:
+                    return predicate()
+        return True
+
+    async def notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    # ---------------------------------------------------------------- HTTP
+
+    async def _http(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if request.match_info["token"] != self.token:
+            return self._error_response(ApiError(401, "Unauthorized"))
+        try:
+            params = await self._read_params(request)
+            self.calls.append((method, params))
+            handler = self._handlers.get(method)
+            if handler is None:
+                raise ApiError(404, "Not Found: method not found")
+            await self._apply_faults(method)
+            if method in SENDING_METHODS:
+                self._check_flood(params)
+            result = await handler(params)
+        except ApiError as error:
+            self.rejected.append((method, error))
+            return self._error_response(error)
+        body = {"ok": True, "result": result}
+        return web.json_response(body)
+
+    @staticmethod
+    def _error_response(error: ApiError) -> web.Response:
+        body: dict[str, Any] = {
+            "ok": False,
+            "error_code": error.code,
+            "description": error.description,
+        }
+        if error.parameters:
+            body["parameters"] = error.parameters
+        return web.json_response(body, status=error.code)
+
+    async def _read_params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        if request.method == "POST" and request.can_read_body:
+            if request.content_type == "application/json":
+                params.update(await request.json())
+                return params
+            form = await request.post()
+            for key, value in form.items():
+                if isinstance(value, web.FileField):
+                    params[key] = {
+                        "filename": value.filename,
+                        "content": value.file.read(),
+                        "content_type": value.content_type,
+                    }
+                elif key in JSON_FIELDS and isinstance(value, str):
+                    try:
+                        params[key] = json.loads(value)
+                    except json.JSONDecodeError as exc:
+                        raise ApiError(400, f"Bad Request: can't parse {key} JSON object") from exc
+                else:
+                    params[key] = value
+        return params
+
+    async def _apply_faults(self, method: str) -> None:
+        for index, fault in enumerate(self._faults):
+            applies = method in fault.methods if fault.methods else method != "getUpdates"
+            if not applies:
+                continue
+            del self._faults[index]
+            if fault.kind == "hang":
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._closing.wait(), self.hang_seconds)
+                raise ApiError(504, "Gateway Timeout")
+            raise ApiError(fault.status, fault.description)
+
+    def _check_flood(self, params: dict[str, Any]) -> None:
+        now = time.monotonic()
+        while self._sent_times and now - self._sent_times[0] >= 1.0:
+            self._sent_times.popleft()
+        if len(self._sent_times) >= self.limits.messages_per_second:
+            raise self._too_many()
+        chat_id = self._chat_id(params)
+        group_times = None
+        if chat_id < 0:
+            group_times = self._group_sent_times.setdefault(chat_id, deque())
+            while group_times and now - group_times[0] >= 60.0:
+                group_times.popleft()
+            if len(group_times) >= self.limits.group_messages_per_minute:
+                raise self._too_many()
+            group_times.append(now)
+        self._sent_times.append(now)
+
+    def _too_many(self) -> ApiError:
+        retry = self.limits.retry_after_seconds
+        return ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
+
+    # ---------------------------------------------------------------- parameter helpers
+
+    @staticmethod
+    def _int(params: dict[str, Any], key: str, default: int | None = None) -> int:
+        value = params.get(key, default)
+        if value is None:
+            raise ApiError(400, f"Bad Request: {key} is empty")
+        try:
+            return int(value)
+        except (TypeError, ValueError) as exc:
+            raise ApiError(400, f"Bad Request: invalid {key} specified") from exc
+
+    def _chat_id(self, params: dict[str, Any]) -> int:
+        raw = params.get("chat_id")
+        if raw is None or raw == "":
+            raise ApiError(400, "Bad Request: chat_id is empty")
+        if isinstance(raw, str) and raw.startswith("@"):
+            for chat in self.chats.values():
+                if chat.type == "private" and self.users[chat.id].username == raw[1:]:
+                    return chat.id
+            raise ApiError(400, "Bad Request: chat not found")
+        return self._int(params, "chat_id")
+
+    def _target_chat(self, params: dict[str, Any]) -> SandboxChat:
+        chat = self.chats.get(self._chat_id(params))
+        if chat is None:
+            raise ApiError(400, "Bad Request: chat not found")
+        if chat.migrated_to is not None:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": chat.migrated_to},
+            )
+        if chat.type == "private":
+            user = self.users[chat.id]
+            if user.blocked_bot:
+                raise ApiError(403, "Forbidden: bot was blocked by the user")
+            if not user.started_bot:
+                raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
+        elif not chat.bot_is_member:
+            raise ApiError(403, "Forbidden: bot is not a member of the group chat")
+        return chat
+
+    def _check_markup(self, markup: Any) -> dict[str, Any] | None:
+        if markup is None or markup == "":
+            return None
+        if not isinstance(markup, dict):
+            raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                if not str(button.get("text", "")):
+                    raise ApiError(
+                        400, "Bad Request: text buttons are unallowed in the inline keyboard"
+                    )
+                data = button.get("callback_data")
+                if data is not None:
+                    size = len(str(data).encode("utf-8"))
+                    if not 1 <= size <= CALLBACK_DATA_MAX_BYTES:
+                        raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+        return markup
+
+    def _text(
+        self, params: dict[str, Any], key: str, limit: int, *, required: bool
+    ) -> tuple[str, str, list[dict[str, Any]]]:
+        raw = str(params.get(key) or "")
+        parse_mode = params.get("parse_mode") or None
+        try:
+            text, entities = plain_text(raw, parse_mode)
+        except EntityParseError as exc:
+            raise ApiError(400, f"Bad Request: can't parse entities: {exc}") from exc
+        if required and not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if utf16_length(text) > limit:
+            raise ApiError(
+                400,
+                "Bad Request: message is too long"
+                if key == "text"
+                else "Bad Request: message caption is too long",
+            )
+        return raw, text, entities
+
+    def _message_api(self, message: SentMessage) -> dict[str, Any]:
+        chat = self.chats[message.chat_id]
+        data: dict[str, Any] = {
+            "message_id": message.message_id,
+            "from": self.bot_user,
+            "chat": chat.as_api(self.users),
+            "date": message.date,
+        }
+        if message.edited:
+            data["edit_date"] = int(time.time())
+        if message.poll is not None:
+            data["poll"] = message.poll
+        elif message.document is not None:
+            data["document"] = {k: v for k, v in message.document.items() if k != "content"}
+            if message.text:
+                data["caption"] = message.text
+        else:
+            data["text"] = message.text
+            if message.entities:
+                data["entities"] = message.entities
+        if message.reply_markup:
+            data["reply_markup"] = message.reply_markup
+        return data
+
+    async def _record(self, message: SentMessage) -> dict[str, Any]:
+        self.messages.setdefault(message.chat_id, []).append(message)
+        await self.notify()
+        return self._message_api(message)
+
+    def _find_message(self, params: dict[str, Any], action: str) -> SentMessage:
+        chat_id = self._chat_id(params)
+        message_id = self._int(params, "message_id")
+        for message in self.messages.get(chat_id, []):
+            if message.message_id == message_id and not message.deleted:
+                return message
+        raise ApiError(400, f"Bad Request: message to {action} not found")
+
+    # ---------------------------------------------------------------- methods
+
+    async def _ok_true(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def _get_me(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self.bot_user
+
+    async def _delete_webhook(self, params: dict[str, Any]) -> bool:
+        self.webhook_url = ""
+        if str(params.get("drop_pending_updates", "")).lower() == "true":
+            self._updates.clear()
+        return True
+
+    async def _set_webhook(self, params: dict[str, Any]) -> bool:
+        url = str(params.get("url", ""))
+        if url and not url.startswith("https://"):
+            raise ApiError(
+                400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+            )
+        self.webhook_url = url
+        return True
+
+    async def _get_webhook_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "url": self.webhook_url,
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.webhook_url:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
+        offset = self._int(params, "offset", 0)
+        limit = max(1, min(100, self._int(params, "limit", 100)))
+        timeout = max(0, self._int(params, "timeout", 0))
+        if "allowed_updates" in params:
+            self._allowed_updates = list(params["allowed_updates"] or [])
+        if offset:
+            while self._updates and self._updates[0]["update_id"] < offset:
+                self._updates.popleft()
+
+        def ready() -> list[dict[str, Any]]:
+            allowed = self._allowed_updates
+            return [
+                update
+                for update in self._updates
+                if not allowed or any(kind in update for kind in allowed)
+            ][:limit]
+
+        if timeout:
+            await self.wait_for(lambda: bool(ready()) or self._closing.is_set(), timeout)
+        return ready()
+
+    async def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._target_chat(params)
+        raw, text, entities = self._text(params, "text", MESSAGE_MAX, required=True)
+        markup = self._check_markup(params.get("reply_markup"))
+        message = SentMessage(
+            chat_id=chat.id,
+            message_id=self.next_message_id(chat.id),
+            text=text,
+            raw_text=raw,
+            parse_mode=params.get("parse_mode") or None,
+            entities=entities,
+            reply_markup=markup,
+            date=int(time.time()),
+            method="sendMessage",
+        )
+        return await self._record(message)
+
+    async def _edit_message_text(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._find_message(params, "edit")
+        raw, text, entities = self._text(params, "text", MESSAGE_MAX, required=True)
+        markup = self._check_markup(params.get("reply_markup"))
+        if text == message.text and entities == message.entities and markup == message.reply_markup:
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply markup of the message",
+            )
+        message.text, message.raw_text, message.entities = text, raw, entities
+        message.parse_mode = params.get("parse_mode") or None
+        message.reply_markup, message.edited = markup, True
+        await self.notify()
+        return self._message_api(message)
+
+    async def _edit_message_reply_markup(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._find_message(params, "edit")
+        markup = self._check_markup(params.get("reply_markup"))
+        if markup == message.reply_markup:
+            raise ApiError(400, "Bad Request: message is not modified")
+        message.reply_markup, message.edited = markup, True
+        await self.notify()
+        return self._message_api(message)
+
+    async def _delete_message(self, params: dict[str, Any]) -> bool:
+        message = self._find_message(params, "delete")
+        message.deleted = True
+        await self.notify()
+        return True
+
+    async def _answer_callback_query(self, params: dict[str, Any]) -> bool:
+        query_id = str(params.get("callback_query_id", ""))
+        if query_id not in self.callback_answers:
+            raise ApiError(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
+        if self.callback_answers[query_id]:
+            raise ApiError(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
+        self.callback_answers[query_id] = {
+            "text": params.get("text"),
+            "show_alert": str(params.get("show_alert", "")).lower() == "true",
+            "answered": True,
+        }
+        await self.notify()
+        return True
+
+    async def _send_poll(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._target_chat(params)
+        question = str(params.get("question") or "")
+        if not question.strip():
+            raise ApiError(400, "Bad Request: poll question must be non-empty")
+        if utf16_length(question) > POLL_QUESTION_MAX:
+            raise ApiError(400, "Bad Request: poll question length must not exceed 300")
+        options = params.get("options") or []
+        texts = [str(o["text"] if isinstance(o, dict) else o) for o in options]
+        if len(texts) < POLL_OPTIONS_MIN:
+            raise ApiError(400, "Bad Request: poll must have at least 2 option")
+        if len(texts) > POLL_OPTIONS_MAX:
+            raise ApiError(400, "Bad Request: poll can't have more than 12 options")
+        for text in texts:
+            if not text.strip() or utf16_length(text) > POLL_OPTION_MAX:
+                raise ApiError(400, "Bad Request: poll options length must not exceed 100")
+        is_anonymous = str(params.get("is_anonymous", "true")).lower() != "false"
+        poll_id = str(secrets.randbelow(10**18))
+        poll = {
+            "id": poll_id,
+            "question": question,
+            "options": [{"text": text, "voter_count": 0} for text in texts],
+            "total_voter_count": 0,
+            "is_closed": False,
+            "is_anonymous": is_anonymous,
+            "type": str(params.get("type") or "regular"),
+            "allows_multiple_answers": str(params.get("allows_multiple_answers", "")).lower()
+            == "true",
+        }
+        self.polls[poll_id] = poll
+        message = SentMessage(
+            chat_id=chat.id,
+            message_id=self.next_message_id(chat.id),
+            text=question,
+            raw_text=question,
+            parse_mode=None,
+            entities=[],
+            reply_markup=self._check_markup(params.get("reply_markup")),
+            date=int(time.time()),
+            method="sendPoll",
+            poll=poll,
+        )
+        self.poll_messages[poll_id] = (chat.id, message.message_id)
+        return await self._record(message)
+
+    async def _stop_poll(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._find_message(params, "edit")
+        if message.poll is None:
+            raise ApiError(400, "Bad Request: message with poll to stop not found")
+        if message.poll["is_closed"]:
+            raise ApiError(400, "Bad Request: poll has already been closed")
+        message.poll["is_closed"] = True
+        await self.notify()
+        return message.poll
+
+    async def _send_file(self, params: dict[str, Any], key: str, method: str) -> dict[str, Any]:
+        chat = self._target_chat(params)
+        upload = params.get(key)
+        if not isinstance(upload, dict):
+            raise ApiError(400, f"Bad Request: there is no {key} in the request")
+        raw, caption, entities = self._text(params, "caption", CAPTION_MAX, required=False)
+        document = {
+            "file_id": secrets.token_hex(8),
+            "file_unique_id": secrets.token_hex(4),
+            "file_name": upload["filename"],
+            "mime_type": upload["content_type"],
+            "file_size": len(upload["content"]),
+            "content": upload["content"],
+        }
+        message = SentMessage(
+            chat_id=chat.id,
+            message_id=self.next_message_id(chat.id),
+            text=caption,
+            raw_text=raw,
+            parse_mode=params.get("parse_mode") or None,
+            entities=entities,
+            reply_markup=self._check_markup(params.get("reply_markup")),
+            date=int(time.time()),
+            method=method,
+            document=document,
+        )
+        return await self._record(message)
+
+    async def _send_document(self, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._send_file(params, "document", "sendDocument")
+
+    async def _send_photo(self, params: dict[str, Any]) -> dict[str, Any]:
+        result = await self._send_file(params, "photo", "sendPhoto")
+        document = result.pop("document")
+        result["photo"] = [
+            {
+                "file_id": document["file_id"],
+                "file_unique_id": document["file_unique_id"],
+                "width": 100,
+                "height": 100,
+                "file_size": document["file_size"],
+            }
+        ]
+        return result
+
+    @staticmethod
+    def _scope_key(params: dict[str, Any]) -> tuple[str, str]:
+        scope = params.get("scope") or {"type": "default"}
+        return json.dumps(scope, sort_keys=True), str(params.get("language_code") or "")
+
+    async def _set_my_commands(self, params: dict[str, Any]) -> bool:
+        commands = params.get("commands") or []
+        for command in commands:
+            name = str(command.get("command", ""))
+            if (
+                not (1 <= len(name) <= 32)
+                or not name.replace("_", "").isalnum()
+                or name.lower() != name
+            ):
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not (1 <= len(str(command.get("description", ""))) <= 256):
+                raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        self.commands[self._scope_key(params)] = commands
+        return True
+
+    async def _get_my_commands(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return self.commands.get(self._scope_key(params), [])
+
+    async def _delete_my_commands(self, params: dict[str, Any]) -> bool:
+        self.commands.pop(self._scope_key(params), None)
+        return True
+
+    async def _get_chat(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self.chats.get(self._chat_id(params))
+        if chat is None:
+            raise ApiError(400, "Bad Request: chat not found")
+        data = chat.as_api(self.users)
+        data.update(
+            {
+                "accent_color_id": 0,
+                "max_reaction_count": 11,
+                "accepted_gift_types": {
+                    "unlimited_gifts": False,
+                    "limited_gifts": False,
+                    "unique_gifts": False,
+                    "premium_subscription": False,
+                },
+            }
+        )
+        return data
+
+    def _member_api(self, chat: SandboxChat, user_id: int) -> dict[str, Any]:
+        if user_id == self.bot_user["id"]:
+            user: dict[str, Any] = self.bot_user
+            status = "member" if chat.bot_is_member else "left"
+        else:
+            sandbox_user = self.users.get(user_id)
+            if sandbox_user is None:
+                raise ApiError(400, "Bad Request: user not found")
+            user = sandbox_user.as_api()
+            if chat.type == "private":
+                status = "member"
+            elif user_id in chat.admin_ids:
+                status = "administrator"
+            else:
+                status = "member" if user_id in chat.member_ids else "left"
+        data: dict[str, Any] = {"status": status, "user": user}
+        if status == "administrator":
+            data.update(
+                {
+                    "can_be_edited": False,
+                    "is_anonymous": False,
+                    "can_manage_chat": True,
+                    "can_delete_messages": True,
+                    "can_manage_video_chats": True,
+                    "can_restrict_members": True,
+                    "can_promote_members": False,
+                    "can_change_info": True,
+                    "can_invite_users": True,
+                    "can_post_stories": False,
+                    "can_edit_stories": False,
+                    "can_delete_stories": False,
+                }
+            )
+        return data
+
+    async def _get_chat_member(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self.chats.get(self._chat_id(params))
+        if chat is None:
+            raise ApiError(400, "Bad Request: chat not found")
+        return self._member_api(chat, self._int(params, "user_id"))
+
+    async def _get_chat_administrators(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        chat = self.chats.get(self._chat_id(params))
+        if chat is None:
+            raise ApiError(400, "Bad Request: chat not found")
+        if chat.type == "private":
+            raise ApiError(400, "Bad Request: there are no administrators in the private chat")
+        return [self._member_api(chat, user_id) for user_id in sorted(chat.admin_ids)]

@@ -1,0 +1,53 @@
+"""Small helpers every handler uses: the user's language, replying with a catalog text."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+
+from bot.services import BotContext
+from storage import members as member_store
+
+
+async def language_of(update: Update, context: BotContext) -> str:
+    """The member's chosen language, else what their Telegram app uses, else the default."""
+    translate = context.services.translate
+    user = update.effective_user
+    if user is None:
+        return translate.default_language
+    async with context.services.db.session() as session:
+        member = await member_store.get_member(session, telegram_id=user.id)
+    if member is not None:
+        return translate.language_for(member.language)
+    return translate.language_for(user.language_code)
+
+
+async def send_text(
+    update: Update,
+    context: BotContext,
+    text: Markup | str,
+    *,
+    reply_markup: InlineKeyboardMarkup | None = None,
+) -> Message | None:
+    """Answer in the chat the update came from (HTML; `text` must already be safe)."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await context.bot.send_message(
+        chat.id, str(text), parse_mode=ParseMode.HTML, reply_markup=reply_markup
+    )
+
+
+async def reply(
+    update: Update,
+    context: BotContext,
+    key: str,
+    *,
+    reply_markup: InlineKeyboardMarkup | None = None,
+    **params: object,
+) -> Message | None:
+    """Answer with the catalog text `key` in the user's language; params are HTML-escaped."""
+    language = await language_of(update, context)
+    text = context.services.translate(language, key, **params)
+    return await send_text(update, context, text, reply_markup=reply_markup)

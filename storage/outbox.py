@@ -1,0 +1,108 @@
+"""Queries for the delivery outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlmodel import col, func, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.tables import DeliveryStatus, OutboxMessage
+
+
+async def add_message(
+    session: AsyncSession,
+    *,
+    purpose_key: str,
+    chat_id: int,
+    method: str,
+    payload: dict[str, Any],
+    not_before: dt.datetime,
+) -> OutboxMessage | None:
+    """Add a row unless the purpose key exists already; the caller commits."""
+    existing = await session.exec(
+        select(OutboxMessage.id).where(OutboxMessage.purpose_key == purpose_key)
+    )
+    if existing.first() is not None:
+        return None
+    row = OutboxMessage(
+        purpose_key=purpose_key,
+        chat_id=chat_id,
+        method=method,
+        payload=payload,
+        not_before=not_before,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def due_messages(
+    session: AsyncSession, *, now: dt.datetime, limit: int
+) -> Sequence[OutboxMessage]:
+    result = await session.exec(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == DeliveryStatus.PENDING, OutboxMessage.not_before <= now)
+        .order_by(col(OutboxMessage.not_before), col(OutboxMessage.id))
+        .limit(limit)
+    )
+    return result.all()
+
+
+async def next_due_time(session: AsyncSession) -> dt.datetime | None:
+    result = await session.exec(
+        select(func.min(OutboxMessage.not_before)).where(
+            OutboxMessage.status == DeliveryStatus.PENDING
+        )
+    )
+    return result.first()
+
+
+async def abandon_in_flight(session: AsyncSession, *, reason: str) -> int:
+    """Rows claimed before a crash: the send may or may not have happened; never resend."""
+    result = await session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.status) == DeliveryStatus.SENDING)
+        .values(status=DeliveryStatus.FAILED, error=reason)
+    )
+    return int(result.rowcount)
+
+
+async def mark_chat_unreachable(session: AsyncSession, *, chat_id: int, reason: str) -> None:
+    await session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.chat_id) == chat_id,
+            col(OutboxMessage.status) == DeliveryStatus.PENDING,
+        )
+        .values(status=DeliveryStatus.UNREACHABLE, error=reason)
+    )
+
+
+async def move_chat(session: AsyncSession, *, old_chat_id: int, new_chat_id: int) -> None:
+    await session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.chat_id) == old_chat_id,
+            col(OutboxMessage.status).in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+        )
+        .values(chat_id=new_chat_id)
+    )
+
+
+async def get_by_key(session: AsyncSession, *, purpose_key: str) -> OutboxMessage | None:
+    result = await session.exec(
+        select(OutboxMessage).where(OutboxMessage.purpose_key == purpose_key)
+    )
+    return result.first()
+
+
+async def messages_with_prefix(session: AsyncSession, *, prefix: str) -> Sequence[OutboxMessage]:
+    result = await session.exec(
+        select(OutboxMessage)
+        .where(col(OutboxMessage.purpose_key).startswith(prefix))
+        .order_by(col(OutboxMessage.id))
+    )
+    return result.all()

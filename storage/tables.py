@@ -1,0 +1,246 @@
+"""Every table of the bot. Grouped by feature; each group has its own Alembic migration.
+
+Conventions: timestamps are aware UTC (`UTCDateTime`, `default_factory=utcnow`); Telegram ids are
+BigInteger; enums are stored as short strings so the SQL stays portable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime, utcnow
+
+
+def _timestamp(*, nullable: bool = True, index: bool = False) -> Any:
+    return Field(
+        default=None, sa_type=UTCDateTime, sa_column_kwargs={"nullable": nullable}, index=index
+    )
+
+
+def _created_at() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, sa_column_kwargs={"nullable": False})
+
+
+def _telegram_id(*, unique: bool = False, index: bool = False, nullable: bool = False) -> Any:
+    return Field(
+        default=None if nullable else ...,
+        sa_type=BigInteger,
+        unique=unique,
+        index=index,
+        sa_column_kwargs={"nullable": nullable},
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Foundation (migration 0001): delivery outbox and the chats the bot is in
+# --------------------------------------------------------------------------------------------
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by the worker; the outcome of the HTTP call is not known yet
+    SENT = "sent"
+    FAILED = "failed"
+    UNREACHABLE = "unreachable"
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One message the bot sends on its own; `purpose_key` makes enqueuing idempotent."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    purpose_key: str = Field(max_length=200, unique=True)
+    chat_id: int = _telegram_id(index=True)
+    method: str = Field(max_length=32)  # send_message | send_poll | send_document
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=DeliveryStatus.PENDING, max_length=16, index=True)
+    attempts: int = 0
+    not_before: dt.datetime = Field(
+        default_factory=utcnow, sa_type=UTCDateTime, sa_column_kwargs={"nullable": False}
+    )
+    created_at: dt.datetime = _created_at()
+    sent_at: dt.datetime | None = _timestamp()
+    message_id: int | None = _telegram_id(nullable=True)
+    error: str | None = Field(default=None, sa_type=Text)
+
+
+class Chat(SQLModel, table=True):
+    """A group the bot is in; the alumni group is where digests, polls and meetups go."""
+
+    __tablename__ = "chat"
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_id: int = _telegram_id(unique=True)
+    type: str = Field(max_length=16)
+    title: str | None = Field(default=None, max_length=255)
+    is_alumni_group: bool = False
+    migrated_from: int | None = _telegram_id(nullable=True)
+    created_at: dt.datetime = _created_at()
+    updated_at: dt.datetime = _created_at()
+
+
+# --------------------------------------------------------------------------------------------
+# Members (migration 0002): cohorts, members, invites
+# --------------------------------------------------------------------------------------------
+
+
+class Cohort(SQLModel, table=True):
+    __tablename__ = "cohort"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+    created_at: dt.datetime = _created_at()
+
+
+class Member(SQLModel, table=True):
+    """An alumna or alumnus. The row exists only after consent (nothing personal before)."""
+
+    __tablename__ = "member"
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_id: int = _telegram_id(unique=True)
+    username: str | None = Field(default=None, max_length=64, index=True)
+    language: str = Field(default="de", max_length=8)
+    consent_at: dt.datetime | None = _timestamp()
+    display_name: str | None = Field(default=None, max_length=64)
+    cohort_id: int | None = Field(default=None, foreign_key="cohort.id", ondelete="SET NULL")
+    region: str | None = Field(default=None, max_length=120)
+    organisation: str | None = Field(default=None, max_length=120)
+    job_role: str | None = Field(default=None, max_length=120)
+    is_coordinator: bool = False
+    paused_until: dt.datetime | None = _timestamp()  # far future for an open-ended pause
+    reachable: bool = True
+    unreachable_since: dt.datetime | None = _timestamp()
+    # Where a guided dialogue stands, e.g. "profile:region" or "answer:12:3"; from the database
+    # so a restart continues exactly there.
+    awaiting: str | None = Field(default=None, max_length=64)
+    # Text the member typed that could not be accepted yet (too long): kept so nothing is lost.
+    draft: str | None = Field(default=None, sa_type=Text)
+    created_at: dt.datetime = _created_at()
+    updated_at: dt.datetime = _created_at()
+    last_seen_at: dt.datetime | None = _timestamp()
+
+
+class Invite(SQLModel, table=True):
+    __tablename__ = "invite"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    cohort_id: int | None = Field(default=None, foreign_key="cohort.id", ondelete="CASCADE")
+    created_by: int = _telegram_id()
+    expires_at: dt.datetime | None = _timestamp()
+    revoked_at: dt.datetime | None = _timestamp()
+    used_count: int = 0
+    created_at: dt.datetime = _created_at()
+
+
+# --------------------------------------------------------------------------------------------
+# Check-in rounds (migration 0003): questions, rounds, answers
+# --------------------------------------------------------------------------------------------
+
+
+class Question(SQLModel, table=True):
+    """The question set for future rounds; a running round keeps its own copy."""
+
+    __tablename__ = "question"
+
+    id: int | None = Field(default=None, primary_key=True)
+    position: int
+    text_de: str = Field(sa_type=Text)
+    text_en: str | None = Field(default=None, sa_type=Text)
+    active: bool = True
+    created_at: dt.datetime = _created_at()
+
+
+class RoundStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Round(SQLModel, table=True):
+    __tablename__ = "round"
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: int = Field(unique=True)
+    status: str = Field(default=RoundStatus.OPEN, max_length=16, index=True)
+    # The scheduled opening this round stands for (unique: a schedule slot opens at most once).
+    scheduled_for: dt.datetime | None = Field(
+        default=None, sa_type=UTCDateTime, unique=True, sa_column_kwargs={"nullable": True}
+    )
+    opened_at: dt.datetime = _created_at()
+    closes_at: dt.datetime = Field(sa_type=UTCDateTime, sa_column_kwargs={"nullable": False})
+    closed_at: dt.datetime | None = _timestamp()
+    opened_by: int | None = _telegram_id(nullable=True)  # None: opened by the schedule
+
+
+class RoundQuestion(SQLModel, table=True):
+    """A question as it was asked in one round."""
+
+    __tablename__ = "round_question"
+    __table_args__ = (UniqueConstraint("round_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", ondelete="CASCADE", index=True)
+    question_id: int | None = Field(default=None, foreign_key="question.id", ondelete="SET NULL")
+    position: int
+    text_de: str = Field(sa_type=Text)
+    text_en: str | None = Field(default=None, sa_type=Text)
+
+
+class Visibility(StrEnum):
+    ALL = "all"  # every alumna/alumnus sees the answer with name and region
+    COORDINATORS = "coordinators"  # only coordinators see it
+    ANONYMOUS = "anonymous"  # everyone sees it, without name or region
+
+
+class Participation(SQLModel, table=True):
+    """A member's place in one round: asked, postponed, finished; and their visibility choice."""
+
+    __tablename__ = "participation"
+    __table_args__ = (UniqueConstraint("round_id", "member_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", ondelete="CASCADE", index=True)
+    member_id: int = Field(foreign_key="member.id", ondelete="CASCADE", index=True)
+    started_at: dt.datetime | None = _timestamp()
+    postponed_at: dt.datetime | None = _timestamp()
+    finished_at: dt.datetime | None = _timestamp()
+    visibility: str | None = Field(default=None, max_length=16)
+
+
+class Answer(SQLModel, table=True):
+    __tablename__ = "answer"
+    __table_args__ = (UniqueConstraint("member_id", "round_question_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", ondelete="CASCADE", index=True)
+    round_question_id: int = Field(foreign_key="round_question.id", ondelete="CASCADE")
+    member_id: int = Field(foreign_key="member.id", ondelete="CASCADE", index=True)
+    text: str | None = Field(default=None, sa_type=Text)  # None: skipped
+    themes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    hashtags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: dt.datetime = _created_at()
+    updated_at: dt.datetime = _created_at()
+
+
+# --------------------------------------------------------------------------------------------
+# Digests (migration 0004)
+# --------------------------------------------------------------------------------------------
+
+
+class Digest(SQLModel, table=True):
+    """A digest that was built and handed to the outbox; the scheduled one exists once a round."""
+
+    __tablename__ = "digest"
+    __table_args__ = (UniqueConstraint("round_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", ondelete="CASCADE")
+    kind: str = Field(max_length=16)  # "scheduled"
+    created_at: dt.datetime = _created_at()
