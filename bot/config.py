@@ -11,6 +11,8 @@ from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pytimeparse.timeparse import timeparse as parse_timespan
 
+from bot.quiet_hours import QuietHours
+
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 SUPPORTED_LANGUAGES = ("de", "en")
 
@@ -89,6 +91,12 @@ class Settings(BaseSettings):
             raise ValueError("expected an IANA time zone such as Europe/Berlin") from exc
         return value
 
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_window(cls, value: str) -> str:
+        QuietHours.parse(value)
+        return value
+
     @field_validator("bot_api_base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
@@ -113,6 +121,10 @@ class Settings(BaseSettings):
                 "expected an async SQLAlchemy URL such as sqlite+aiosqlite:///./data/alumni.db"
             )
         return value
+
+    @property
+    def quiet(self) -> QuietHours | None:
+        return QuietHours.parse(self.quiet_hours)
 
     @property
     def tz(self) -> ZoneInfo:

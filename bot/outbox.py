@@ -84,18 +84,24 @@ class Outbox:
         payload: dict[str, Any],
         method: str = "send_message",
         not_before: dt.datetime | None = None,
+        respect_quiet_hours: bool = True,
     ) -> bool:
         """Queue one message in the caller's transaction; False if the key was queued before.
 
-        Call `wake()` after committing so the worker picks it up at once.
+        A message due in the quiet hours waits until they end, unless a person asked for it
+        just now (`respect_quiet_hours=False`). Call `wake()` after committing.
         """
+        due = not_before or utcnow()
+        quiet = self.settings.quiet
+        if respect_quiet_hours and quiet is not None:
+            due = quiet.next_allowed(due, self.settings.tz)
         row = await store.add_message(
             session,
             purpose_key=key,
             chat_id=chat_id,
             method=method,
             payload=payload,
-            not_before=not_before or utcnow(),
+            not_before=due,
         )
         return row is not None
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
+
 from markupsafe import Markup
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 
+from bot.roles import is_coordinator
 from bot.services import BotContext
 from storage import members as member_store
 
@@ -51,3 +55,28 @@ async def reply(
     language = await language_of(update, context)
     text = context.services.translate(language, key, **params)
     return await send_text(update, context, text, reply_markup=reply_markup)
+
+
+Handler = Callable[[Update, BotContext], Awaitable[None]]
+
+
+def coordinator_only(callback: Handler) -> Handler:
+    """Run `callback` only for coordinators (checked at every call); others get a polite no."""
+
+    @functools.wraps(callback)
+    async def guarded(update: Update, context: BotContext) -> None:
+        user = update.effective_user
+        allowed = False
+        if user is not None:
+            async with context.services.db.session() as session:
+                allowed = await is_coordinator(
+                    session, telegram_id=user.id, settings=context.services.settings
+                )
+        if allowed:
+            await callback(update, context)
+            return
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await reply(update, context, "refusal.not_coordinator")
+
+    return guarded
