@@ -6,10 +6,11 @@ group 0 holds commands before free text, so a command always wins over "answer t
 
 from __future__ import annotations
 
-from telegram.ext import CommandHandler, filters
+from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot.services import AlumniApplication
 from handlers import errors, start
+from handlers.text import TextRouter
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -18,6 +19,10 @@ def register_handlers(application: AlumniApplication) -> None:
     # --- commands in private chats
     application.add_handler(CommandHandler("start", start.start, filters=PRIVATE))
     application.add_handler(CommandHandler("help", start.help_command, filters=PRIVATE))
+
+    # --- free text and media in private chats, routed by where the member's dialogue stands
+    router = TextRouter()
+    application.add_handler(MessageHandler(PRIVATE & ~filters.COMMAND, router.handle))
 
     application.add_error_handler(errors.on_error)
 

@@ -9,6 +9,7 @@ from markupsafe import Markup
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 
+from bot.paging import split_message
 from bot.roles import is_coordinator
 from bot.services import BotContext
 from storage import members as member_store
@@ -41,6 +42,24 @@ async def send_text(
     return await context.bot.send_message(
         chat.id, str(text), parse_mode=ParseMode.HTML, reply_markup=reply_markup
     )
+
+
+async def send_long(
+    update: Update,
+    context: BotContext,
+    sections: list[Markup] | list[str],
+    *,
+    reply_markup: InlineKeyboardMarkup | None = None,
+) -> list[Message]:
+    """Answer with long output split into numbered messages; buttons go on the last one."""
+    parts = split_message([str(section) for section in sections])
+    sent: list[Message] = []
+    for index, part in enumerate(parts):
+        markup = reply_markup if index == len(parts) - 1 else None
+        message = await send_text(update, context, part, reply_markup=markup)
+        if message is not None:
+            sent.append(message)
+    return sent
 
 
 async def reply(

@@ -1,0 +1,57 @@
+"""Messages in a private chat that are not commands go where the member's dialogue stands.
+
+The position comes from the database (`Member.awaiting`, e.g. "profile:region" or "checkin:3"),
+so after a restart a member's next message lands exactly where they left off. Each feature adds
+a route for its prefix in `handlers.register_handlers`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
+
+from bot.services import BotContext
+from handlers.common import reply
+from storage import members as member_store
+from storage.tables import Member
+
+logger = logging.getLogger(__name__)
+
+# A route receives any non-command message (text, photo, sticker, voice...) and the member.
+TextRoute = Callable[[Update, BotContext, Member], Awaitable[None]]
+# A fallback may claim a message when the member is in no dialogue; returns True if it did.
+Fallback = Callable[[Update, BotContext, Member | None], Awaitable[bool]]
+
+
+class TextRouter:
+    def __init__(self) -> None:
+        self._routes: dict[str, TextRoute] = {}
+        self._fallbacks: list[Fallback] = []
+
+    def route(self, prefix: str, handler: TextRoute) -> None:
+        if prefix in self._routes:
+            raise ValueError(f"route {prefix!r} registered twice")
+        self._routes[prefix] = handler
+
+    def fallback(self, handler: Fallback) -> None:
+        self._fallbacks.append(handler)
+
+    async def handle(self, update: Update, context: BotContext) -> None:
+        """The member's message is taken as the answer to whatever the bot last asked them."""
+        user = update.effective_user
+        if user is None:
+            return
+        async with context.services.db.session() as session:
+            member = await member_store.get_member(session, telegram_id=user.id)
+        if member is not None and member.awaiting:
+            route = self._routes.get(member.awaiting.split(":", 1)[0])
+            if route is not None:
+                await route(update, context, member)
+                return
+            logger.warning("unknown_dialogue_state awaiting=%s", member.awaiting)
+        for fallback in self._fallbacks:
+            if await fallback(update, context, member):
+                return
+        await reply(update, context, "text.not_understood")
