@@ -8,14 +8,16 @@ from contextlib import asynccontextmanager
 
 from telegram import Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
-from bot.commands import publish_member_menu
+from bot.commands import publish_coordinator_menu, publish_member_menu
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.outbox import Outbox
 from bot.services import AlumniApplication, BotContext, Services
 from bot.update_order import PerChatUpdateProcessor
+from storage import members as member_store
 from storage.db import Database
 
 logger = logging.getLogger(__name__)
@@ -83,10 +85,34 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     assert isinstance(application, AlumniApplication)
     services = application.services
     await services.db.migrate()
-    await publish_member_menu(application.bot, services.translate)
+    await _publish_menus(application)
     await services.outbox.start(application.bot)
     await on_startup(application)
     logger.info("bot_started username=%s", application.bot.username)
+
+
+async def _publish_menus(application: AlumniApplication) -> None:
+    """Member menus for all private chats, the coordinator menu in each coordinator's chat.
+
+    A menu is a convenience: Telegram refusing one (a coordinator who never opened the chat,
+    a hiccup) is logged and start-up goes on.
+    """
+    services = application.services
+    try:
+        await publish_member_menu(application.bot, services.translate)
+    except TelegramError as error:
+        logger.warning(
+            "menu_publish_failed scope=members error=%s", services.settings.redact(str(error))
+        )
+    for coordinator_id in services.settings.coordinator_ids:
+        async with services.db.session() as session:
+            member = await member_store.get_member(session, telegram_id=coordinator_id)
+        language = services.translate.language_for(member.language if member else None)
+        published = await publish_coordinator_menu(
+            application.bot, services.translate, chat_id=coordinator_id, language=language
+        )
+        if not published:
+            logger.info("coordinator_menu_deferred chat=%s", coordinator_id)
 
 
 async def _post_stop(application: Application) -> None:  # type: ignore[type-arg]

@@ -130,6 +130,12 @@ class Settings(BaseSettings):
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def redact(self, text: str) -> str:
+        """`text` with the bot token (in any form it may take in a URL) replaced."""
+        from bot.logging_setup import redact
+
+        return redact(text, [self.bot_token.get_secret_value()] if self.bot_token else [])
+
     @property
     def token(self) -> str:
         if self.bot_token is None:

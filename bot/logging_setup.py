@@ -4,35 +4,86 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterable
 from typing import TextIO
+from urllib.parse import quote
 
 from pythonjsonlogger.json import JsonFormatter
 
 REDACTED = "[REDACTED]"
 
 
+def secret_variants(secrets: Iterable[str]) -> list[str]:
+    """Every form a secret may take in text: as is, URL-encoded, and a token's secret half.
+
+    A bot token `123:ABC` shows up in URLs as `/bot123:ABC/` or `/bot123%3AABC/`; the part after
+    the colon is the actual secret, so it is hidden even where it appears on its own.
+    """
+    variants: set[str] = set()
+    for secret in secrets:
+        if not secret:
+            continue
+        variants.update({secret, quote(secret, safe="")})
+        _, colon, tail = secret.partition(":")
+        if colon and len(tail) >= 8:
+            variants.add(tail)
+    # Longest first, so the whole token is replaced before its tail would be.
+    return sorted(variants, key=len, reverse=True)
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    for variant in secret_variants(secrets):
+        text = text.replace(variant, REDACTED)
+    return text
+
+
 class RedactSecrets(logging.Filter):
-    """Replace every secret in a record's final text, whatever logger or level produced it."""
+    """Replace every secret in a record's message and traceback, whatever logger produced it.
+
+    Attached to our handler; the formatter below also redacts its final output, which covers
+    fields a formatter adds on its own (JSON extras, stack info).
+    """
 
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
-        self._secrets = [secret for secret in secrets if secret]
+        self._secrets = secret_variants(secrets)
+
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return text
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self._secrets:
             return True
-        message = record.getMessage()
-        exc_text = None
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string must not hide the record
+            message = f"{record.msg!r} {record.args!r}"
+        exc_text = record.exc_text
         if record.exc_info:
             exc_text = logging.Formatter().formatException(record.exc_info)
-        for secret in self._secrets:
-            message = message.replace(secret, REDACTED)
-            if exc_text is not None:
-                exc_text = exc_text.replace(secret, REDACTED)
-        record.msg, record.args = message, None
+        record.msg, record.args = self._redact(message), None
         if exc_text is not None:
-            record.exc_info, record.exc_text = None, exc_text
+            record.exc_info, record.exc_text = None, self._redact(exc_text)
+        if record.stack_info:
+            record.stack_info = self._redact(record.stack_info)
         return True
+
+
+class _RedactingFormatter(logging.Formatter):
+    """Wraps another formatter and redacts what it produced."""
+
+    def __init__(self, inner: logging.Formatter, secrets: list[str]) -> None:
+        super().__init__()
+        self._inner = inner
+        self._secrets = secret_variants(secrets)
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = self._inner.format(record)
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return text
 
 
 class KeyValueFormatter(logging.Formatter):
@@ -53,7 +104,7 @@ def configure_logging(
         if log_format == "json"
         else KeyValueFormatter()
     )
-    handler.setFormatter(formatter)
+    handler.setFormatter(_RedactingFormatter(formatter, secrets))
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
     for old in list(root.handlers):

@@ -3,8 +3,13 @@
 Features *enqueue* rows (in their own transaction, next to the domain change that causes them);
 the worker delivers them. A purpose key makes enqueuing idempotent; a row is claimed (committed
 as `sending`) before the HTTP call, so a crash can at worst lose that one send, never repeat it.
-Pacing and `retry_after` come from PTB's AIORateLimiter on the bot; 5xx and timeouts are retried
-here with exponential backoff; 403 marks the chat unreachable; group migrations are followed.
+Pacing and `retry_after` come from PTB's AIORateLimiter on the bot (a 429 that outlasts its
+retries reschedules the row); 5xx and timeouts are retried here with exponential backoff; 403
+marks the chat unreachable; group migrations are followed.
+
+Rows for one chat are sent one after another in queue order (a digest in three parts must
+arrive as 1, 2, 3); different chats are served concurrently. When a chat has to wait (retry,
+flood control, migration) the rest of its batch waits too, so the order holds.
 """
 
 from __future__ import annotations
@@ -35,6 +40,9 @@ BATCH_SIZE = 50
 CONCURRENT_SENDS = 8
 IDLE_WAKEUP = dt.timedelta(seconds=60)
 STOP_GRACE_SECONDS = 10.0
+
+# Returned by `_deliver` when the chat's remaining rows were settled with the failing one.
+_CHAT_DONE = object()
 
 SentHook = Callable[[Any, OutboxMessage, Message], Awaitable[None]]
 UnreachableHook = Callable[[Any, int], Awaitable[None]]
@@ -146,12 +154,13 @@ class Outbox:
             await self._sleep_until_due()
 
     async def _sleep_until_due(self) -> None:
+        # Clear before looking: a wake() that arrives while we query must not be lost.
+        self._wake.clear()
         async with self.db.session() as session:
             due = await store.next_due_time(session)
         delay = IDLE_WAKEUP
         if due is not None:
             delay = min(delay, max(dt.timedelta(0), due - utcnow()))
-        self._wake.clear()
         if delay > dt.timedelta(0):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay.total_seconds())
@@ -169,21 +178,47 @@ class Outbox:
             return 0
         limit = asyncio.Semaphore(CONCURRENT_SENDS)
 
-        async def deliver(row: OutboxMessage) -> None:
+        async def deliver_chat(chat_rows: list[OutboxMessage]) -> None:
             async with limit:
-                await self._deliver(row)
+                await self._deliver_chat(chat_rows)
 
-        await asyncio.gather(*(deliver(row) for row in rows))
+        by_chat: dict[int, list[OutboxMessage]] = {}
+        for row in rows:
+            by_chat.setdefault(row.chat_id, []).append(row)
+        await asyncio.gather(*(deliver_chat(chat_rows) for chat_rows in by_chat.values()))
         return len(rows)
 
-    async def _deliver(self, row: OutboxMessage) -> None:
+    async def _deliver_chat(self, rows: list[OutboxMessage]) -> None:
+        """Send one chat's claimed rows in order; stop at the first row that makes it wait."""
+        for index, row in enumerate(rows):
+            if self._stopping:
+                await self._release(rows[index:], not_before=None)
+                return
+            rest = rows[index + 1 :]
+            hold = await self._deliver(row, rest)
+            if hold is _CHAT_DONE:
+                return
+            if isinstance(hold, dt.datetime):
+                await self._release(rest, not_before=hold)
+                return
+
+    async def _deliver(
+        self, row: OutboxMessage, rest: list[OutboxMessage]
+    ) -> dt.datetime | object | None:
+        """Send one row and record the outcome; `rest` are the chat's rows claimed after it.
+
+        Returns None to go on with the chat's next row, a time until which `rest` waits, or
+        `_CHAT_DONE` when `rest` was settled already (the chat is unreachable).
+        """
         assert self.bot is not None
         try:
             message = await self._send(row)
         except ChatMigrated as exc:
             await self._migrated(row, int(exc.new_chat_id))
+            return utcnow()  # `rest` moved to the new id too; it goes out in the next cycle
         except Forbidden as exc:
-            await self._unreachable(row, str(exc))
+            await self._unreachable(row, self._reason(exc), rest)
+            return _CHAT_DONE
         except RetryAfter as exc:
             retry_after = exc.retry_after
             delay = (
@@ -191,20 +226,37 @@ class Outbox:
                 if isinstance(retry_after, dt.timedelta)
                 else dt.timedelta(seconds=float(retry_after))
             )
-            await self._reschedule(row, delay, f"flood control: {exc}", count_attempt=False)
+            reason = f"flood control: {self._reason(exc)}"
+            return await self._reschedule(row, delay, reason, count_attempt=False)
         except BadRequest as exc:
-            await self._finish(row, DeliveryStatus.FAILED, error=str(exc))
+            await self._finish(row, DeliveryStatus.FAILED, error=self._reason(exc))
         except NetworkError as exc:  # 5xx, timeouts, connection errors
             if row.attempts >= self.settings.send_max_attempts:
-                await self._finish(row, DeliveryStatus.FAILED, error=f"gave up: {exc}")
+                error = f"gave up after {row.attempts} attempts: {self._reason(exc)}"
+                await self._finish(row, DeliveryStatus.FAILED, error=error)
             else:
                 backoff = self.settings.send_retry_backoff * (2 ** (row.attempts - 1))
-                await self._reschedule(row, backoff, str(exc))
+                return await self._reschedule(row, backoff, self._reason(exc))
         except Exception as exc:
             logger.exception("outbox_send_crashed key=%s", row.purpose_key)
-            await self._finish(row, DeliveryStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+            error = f"{type(exc).__name__}: {self._reason(exc)}"
+            await self._finish(row, DeliveryStatus.FAILED, error=error)
         else:
             await self._finish(row, DeliveryStatus.SENT, message=message)
+        return None
+
+    def _reason(self, exc: BaseException) -> str:
+        """The error text as stored and logged; an exception may quote the URL with the token."""
+        return self.settings.redact(str(exc))
+
+    async def _release(self, rows: list[OutboxMessage], *, not_before: dt.datetime | None) -> None:
+        """Give claimed but unattempted rows back to the queue, as if never claimed."""
+        if not rows:
+            return
+        async with self.db.write() as session:
+            await store.release(session, ids=_ids(rows), not_before=not_before)
+            await session.commit()
+        self.wake()
 
     async def _send(self, row: OutboxMessage) -> Message:
         assert self.bot is not None
@@ -260,12 +312,14 @@ class Outbox:
 
     async def _reschedule(
         self, row: OutboxMessage, delay: dt.timedelta, reason: str, *, count_attempt: bool = True
-    ) -> None:
+    ) -> dt.datetime:
+        """Put the row back for a later attempt; returns when it is due again."""
+        due = utcnow() + delay
         async with self.db.write() as session:
             stored = await session.get(OutboxMessage, row.id)
             assert stored is not None
             stored.status, stored.error = DeliveryStatus.PENDING, reason
-            stored.not_before = utcnow() + delay
+            stored.not_before = due
             if not count_attempt:
                 stored.attempts -= 1
             session.add(stored)
@@ -274,13 +328,18 @@ class Outbox:
             "outbox_retry key=%s in=%.1fs reason=%s", row.purpose_key, delay.total_seconds(), reason
         )
         self.wake()
+        return due
 
-    async def _unreachable(self, row: OutboxMessage, reason: str) -> None:
+    async def _unreachable(
+        self, row: OutboxMessage, reason: str, rest: list[OutboxMessage]
+    ) -> None:
         async with self.db.write() as session:
             stored = await session.get(OutboxMessage, row.id)
             assert stored is not None
             stored.status, stored.error = DeliveryStatus.UNREACHABLE, reason
             session.add(stored)
+            # The chat's other rows, queued or claimed in this batch, are not attempted.
+            await store.release(session, ids=_ids(rest), not_before=None)
             await store.mark_chat_unreachable(session, chat_id=row.chat_id, reason=reason)
             for hook in self.unreachable_hooks:
                 await hook(session, row.chat_id)
@@ -298,3 +357,7 @@ class Outbox:
             await session.commit()
         logger.info("outbox_chat_migrated old=%s new=%s", row.chat_id, new_chat_id)
         self.wake()
+
+
+def _ids(rows: list[OutboxMessage]) -> list[int]:
+    return [row.id for row in rows if row.id is not None]

@@ -70,6 +70,26 @@ async def abandon_in_flight(session: AsyncSession, *, reason: str) -> int:
     return int(result.rowcount)
 
 
+async def release(session: AsyncSession, *, ids: list[int], not_before: dt.datetime | None) -> None:
+    """Claimed rows that were never attempted go back to pending, their claim not counted."""
+    if not ids:
+        return
+    values: dict[str, Any] = {
+        "status": DeliveryStatus.PENDING,
+        "attempts": OutboxMessage.attempts - 1,
+    }
+    if not_before is not None:
+        values["not_before"] = not_before
+    await session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id).in_(ids),
+            col(OutboxMessage.status) == DeliveryStatus.SENDING,
+        )
+        .values(**values)
+    )
+
+
 async def mark_chat_unreachable(session: AsyncSession, *, chat_id: int, reason: str) -> None:
     await session.exec(
         update(OutboxMessage)

@@ -200,14 +200,57 @@ class Group(ChatView):
         return self.server.chats[self._current_id()]
 
     def add(self, *people: Person, admin: bool = False) -> None:
+        """Make people members silently (set-up; use `join` for what the bot should notice)."""
         for person in people:
             self.chat.member_ids.add(person.id)
             if admin:
                 self.chat.admin_ids.add(person.id)
 
-    async def send(self, person: Person, text: str) -> int:
-        """`person` writes `text` in the group (the bot sees commands; privacy mode is on)."""
-        return await self.world.post_message(person.user, self._current_id(), text=text)
+    async def join(self, person: Person) -> int:
+        """`person` joins; the bot sees the service message (even in privacy mode)."""
+        self.chat.member_ids.add(person.id)
+        return await self.world.push_message(
+            person.user.as_api(), self._current_id(), {"new_chat_members": [person.user.as_api()]}
+        )
+
+    async def leave(self, person: Person) -> int:
+        self.chat.member_ids.discard(person.id)
+        self.chat.admin_ids.discard(person.id)
+        return await self.world.push_message(
+            person.user.as_api(), self._current_id(), {"left_chat_member": person.user.as_api()}
+        )
+
+    async def remove_bot(self, by: Person) -> None:
+        """An admin removes the bot: `my_chat_member` (kicked), later sends get 403."""
+        self.chat.bot_is_member = False
+        await self.world.server.push_update(
+            "my_chat_member",
+            {
+                "chat": self.chat.as_api(self.server.users),
+                "from": by.user.as_api(),
+                "date": int(time.time()),
+                "old_chat_member": {"status": "member", "user": self.server.bot_user},
+                "new_chat_member": {
+                    "status": "kicked",
+                    "user": self.server.bot_user,
+                    "until_date": 0,
+                },
+            },
+        )
+
+    async def send(self, person: Person, text: str, *, reply_to: SentMessage | None = None) -> int:
+        """`person` writes `text` in the group.
+
+        With privacy mode on (the default) the bot only receives commands and replies to its
+        own messages, as on Telegram; other text is "sent" but the bot never sees it.
+        """
+        chat_id = self._current_id()
+        extra: dict[str, Any] = {}
+        if reply_to is not None:
+            extra["reply_to_message"] = self.server._message_api(reply_to)
+        if self.server.privacy_mode and not text.startswith("/") and reply_to is None:
+            return self.server.next_message_id(chat_id)
+        return await self.world.post_message(person.user, chat_id, text=text, extra=extra)
 
     async def press(
         self, person: Person, button: str, *, message: SentMessage | None = None

@@ -39,6 +39,11 @@ JSON_FIELDS = {
     "explanation_entities",
 }
 SENDING_METHODS = {"sendMessage", "sendPoll", "sendDocument", "sendPhoto"}
+# What Telegram delivers when a bot asks for no particular update types (an empty list).
+DEFAULT_EXCLUDED_UPDATES = {"chat_member", "message_reaction", "message_reaction_count"}
+# Scopes of setMyCommands that name one chat; Telegram refuses them for chats the bot cannot see.
+CHAT_SCOPES = {"chat", "chat_administrators", "chat_member"}
+MAX_COMMANDS = 100
 POLL_QUESTION_MAX = 300
 POLL_OPTION_MAX = 100
 POLL_OPTIONS_MIN, POLL_OPTIONS_MAX = 2, 12
@@ -61,7 +66,11 @@ class ApiError(Exception):
 
 @dataclass
 class SandboxLimits:
-    """Telegram's flood limits; benchmarks and tests scale them."""
+    """Telegram's flood limits; benchmarks and tests scale them.
+
+    Beyond a limit a sending call is answered with 429 and `retry_after_seconds` (Telegram
+    answers whole seconds; the real value varies, a constant keeps tests predictable).
+    """
 
     messages_per_second: float = 30.0
     group_messages_per_minute: int = 20
@@ -131,6 +140,8 @@ class SandboxChat:
         if self.type == "private":
             user = users[self.id]
             data: dict[str, Any] = {"id": self.id, "type": "private", "first_name": user.first_name}
+            if user.last_name:
+                data["last_name"] = user.last_name
             if user.username:
                 data["username"] = user.username
             return data
@@ -157,6 +168,7 @@ class SandboxServer:
         host: str = "127.0.0.1",
         port: int = 0,
         hang_seconds: float = 30.0,
+        privacy_mode: bool = True,
     ) -> None:
         bot_id = 7_000_000_000 + secrets.randbelow(1_000_000)
         self.token = token or f"{bot_id}:{secrets.token_urlsafe(30)}"
@@ -166,7 +178,9 @@ class SandboxServer:
             "first_name": "Alumni-Austausch",
             "username": bot_username,
             "can_join_groups": True,
-            "can_read_all_group_messages": False,
+            # Group privacy mode (BotFather's default): in groups the bot sees commands,
+            # replies to its own messages and service messages only.
+            "can_read_all_group_messages": not privacy_mode,
             "supports_inline_queries": False,
             "can_connect_to_business": False,
             "has_main_web_app": False,
@@ -183,10 +197,14 @@ class SandboxServer:
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.webhook_url = ""
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        # Called with every message the bot sends (the `sandbox` command prints them).
+        self.listeners: list[Callable[[SentMessage], None]] = []
         self.rejected: list[tuple[str, ApiError]] = []
         self._updates: deque[dict[str, Any]] = deque()
         self._update_ids = itertools.count(1)
         self._allowed_updates: list[str] = []
+        # Telegram answers an older, still waiting getUpdates with 409 when a newer one arrives.
+        self._poll_generation = 0
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._user_ids = itertools.count(100_001)
         self._group_ids = itertools.count(1)
@@ -223,6 +241,10 @@ class SandboxServer:
         }
 
     # ---------------------------------------------------------------- lifecycle
+
+    @property
+    def privacy_mode(self) -> bool:
+        return not self.bot_user["can_read_all_group_messages"]
 
     @property
     def base_url(self) -> str:
@@ -443,9 +465,16 @@ class SandboxServer:
         return self._int(params, "chat_id")
 
     def _target_chat(self, params: dict[str, Any]) -> SandboxChat:
+        """The chat a new message goes to, refused as Telegram would refuse it."""
         chat = self.chats.get(self._chat_id(params))
         if chat is None:
             raise ApiError(400, "Bad Request: chat not found")
+        self._check_reachable(chat)
+        if chat.type == "private" and not self.users[chat.id].started_bot:
+            raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
+        return chat
+
+    def _check_reachable(self, chat: SandboxChat) -> None:
         if chat.migrated_to is not None:
             raise ApiError(
                 400,
@@ -453,14 +482,10 @@ class SandboxServer:
                 {"migrate_to_chat_id": chat.migrated_to},
             )
         if chat.type == "private":
-            user = self.users[chat.id]
-            if user.blocked_bot:
+            if self.users[chat.id].blocked_bot:
                 raise ApiError(403, "Forbidden: bot was blocked by the user")
-            if not user.started_bot:
-                raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
         elif not chat.bot_is_member:
             raise ApiError(403, "Forbidden: bot is not a member of the group chat")
-        return chat
 
     def _check_markup(self, markup: Any) -> dict[str, Any] | None:
         if markup is None or markup == "":
@@ -526,11 +551,17 @@ class SandboxServer:
 
     async def _record(self, message: SentMessage) -> dict[str, Any]:
         self.messages.setdefault(message.chat_id, []).append(message)
+        for listener in self.listeners:
+            listener(message)
         await self.notify()
         return self._message_api(message)
 
     def _find_message(self, params: dict[str, Any], action: str) -> SentMessage:
         chat_id = self._chat_id(params)
+        chat = self.chats.get(chat_id)
+        if chat is None:
+            raise ApiError(400, "Bad Request: chat not found")
+        self._check_reachable(chat)
         message_id = self._int(params, "message_id")
         for message in self.messages.get(chat_id, []):
             if message.message_id == message_id and not message.deleted:
@@ -578,22 +609,47 @@ class SandboxServer:
         limit = max(1, min(100, self._int(params, "limit", 100)))
         timeout = max(0, self._int(params, "timeout", 0))
         if "allowed_updates" in params:
+            # Telegram remembers the list for later calls that do not send one.
             self._allowed_updates = list(params["allowed_updates"] or [])
         if offset:
+            # An offset confirms every update before it; Telegram forgets them for good.
             while self._updates and self._updates[0]["update_id"] < offset:
                 self._updates.popleft()
+        self._poll_generation += 1
+        generation = self._poll_generation
+        await self.notify()  # wake an older waiting call so it can answer 409
 
         def ready() -> list[dict[str, Any]]:
-            allowed = self._allowed_updates
-            return [
-                update
-                for update in self._updates
-                if not allowed or any(kind in update for kind in allowed)
-            ][:limit]
+            self._drop_unwanted_updates()
+            return list(itertools.islice(self._updates, limit))
 
         if timeout:
-            await self.wait_for(lambda: bool(ready()) or self._closing.is_set(), timeout)
+            await self.wait_for(
+                lambda: (
+                    bool(ready()) or self._closing.is_set() or self._poll_generation != generation
+                ),
+                timeout,
+            )
+        if self._poll_generation != generation:
+            raise ApiError(
+                409,
+                "Conflict: terminated by other getUpdates request; "
+                "make sure that only one bot instance is running",
+            )
         return ready()
+
+    def _drop_unwanted_updates(self) -> None:
+        """Telegram never stores update types the bot did not ask for."""
+        allowed = set(self._allowed_updates)
+
+        def wanted(update: dict[str, Any]) -> bool:
+            kind = next(key for key in update if key != "update_id")
+            return kind in allowed if allowed else kind not in DEFAULT_EXCLUDED_UPDATES
+
+        if not all(wanted(update) for update in self._updates):
+            kept = [update for update in self._updates if wanted(update)]
+            self._updates.clear()
+            self._updates.extend(kept)
 
     async def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._target_chat(params)
@@ -768,8 +824,27 @@ class SandboxServer:
         scope = params.get("scope") or {"type": "default"}
         return json.dumps(scope, sort_keys=True), str(params.get("language_code") or "")
 
+    def _check_scope(self, params: dict[str, Any]) -> None:
+        scope = params.get("scope") or {"type": "default"}
+        if not isinstance(scope, dict) or scope.get("type") not in {
+            "default",
+            "all_private_chats",
+            "all_group_chats",
+            "all_chat_administrators",
+            *CHAT_SCOPES,
+        }:
+            raise ApiError(400, "Bad Request: can't parse BotCommandScope JSON object")
+        if scope["type"] in CHAT_SCOPES:
+            chat = self.chats.get(self._chat_id(scope))
+            # A private chat exists for the bot only once the user has started it.
+            if chat is None or (chat.type == "private" and not self.users[chat.id].started_bot):
+                raise ApiError(400, "Bad Request: chat not found")
+
     async def _set_my_commands(self, params: dict[str, Any]) -> bool:
+        self._check_scope(params)
         commands = params.get("commands") or []
+        if not isinstance(commands, list) or len(commands) > MAX_COMMANDS:
+            raise ApiError(400, "Bad Request: too many commands specified")
         for command in commands:
             name = str(command.get("command", ""))
             if (
