@@ -1,16 +1,23 @@
-"""`python -m bot [run|demo]`: the command line."""
+"""`python -m bot [run|demo|sandbox]`: the command line."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from typing import TextIO
 
 from bot.config import SettingsError, load_settings
 from bot.logging_setup import configure_logging
 
 EXIT_CONFIG = 2
+EXIT_FAILURE = 1
+
+logger = logging.getLogger(__name__)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,28 +30,99 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "demo", help="play a short scene against a local sandbox and print the chat transcript"
     )
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="run the local Telegram sandbox on 127.0.0.1 for `python -m bot run` to talk to",
+    )
+    sandbox.add_argument("--port", type=int, default=8081, help="port (default 8081; 0: any)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "run"
-    try:
-        if command == "demo":
-            from bot.demo import run_demo
+    if command == "demo":
+        from bot.demo import run_demo
 
-            return asyncio.run(run_demo())
+        return asyncio.run(run_demo())
+    if command == "sandbox":
+        return asyncio.run(run_sandbox(args.port, sys.stdin, sys.stdout))
+    return run()
+
+
+def run() -> int:
+    try:
         settings = load_settings()
-        configure_logging(
-            level=settings.log_level,
-            log_format=settings.log_format,
-            secrets=[settings.bot_token.get_secret_value()] if settings.bot_token else [],
-        )
         settings.token  # noqa: B018  (fails with a clear message when BOT_TOKEN is missing)
     except SettingsError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         return EXIT_CONFIG
+    configure_logging(
+        level=settings.log_level,
+        log_format=settings.log_format,
+        secrets=[settings.token],
+    )
     from bot.app import run_polling
 
-    run_polling(settings)
+    try:
+        run_polling(settings)
+    except Exception as error:
+        # Logged through the redacting handler: a traceback may quote the URL with the token.
+        logger.exception("bot_crashed error=%s", type(error).__name__)
+        return EXIT_FAILURE
+    return 0
+
+
+async def run_sandbox(port: int, stdin: TextIO, stdout: TextIO) -> int:
+    """Serve the sandbox until SIGINT/SIGTERM; lines `Name: text` on stdin are sent as Name."""
+    from bot.sandbox.driver import Person, World
+    from bot.sandbox.server import SandboxServer
+
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+
+    async with SandboxServer(port=port) as server:
+        world = World(server)
+        people: dict[str, Person] = {}
+        server.listeners.append(
+            lambda message: print(
+                f"bot → {message.chat_id}: {message.text}", file=stdout, flush=True
+            )
+        )
+        print(
+            f"Sandbox Telegram Bot API listening on 127.0.0.1:{server.port}\n"
+            f"BOT_API_BASE_URL={server.base_url}\n"
+            f"BOT_TOKEN={server.token}\n"
+            "Start the bot in another terminal with these two variables set: "
+            "python -m bot run\n"
+            "Then type lines like `Anna: /start` here to write to the bot as Anna.",
+            file=stdout,
+            flush=True,
+        )
+
+        lines: asyncio.Queue[str] = asyncio.Queue()
+
+        def read_stdin() -> None:
+            # A daemon thread, not the loop's executor: a blocked readline must not delay exit.
+            for line in iter(stdin.readline, ""):
+                loop.call_soon_threadsafe(lines.put_nowait, line)
+
+        threading.Thread(target=read_stdin, name="sandbox-stdin", daemon=True).start()
+
+        async def talk() -> None:
+            while True:
+                name, colon, text = (await lines.get()).partition(":")
+                if not colon or not name.strip() or not text.strip():
+                    print("Write `Name: text`, e.g. `Anna: /start`.", file=stdout, flush=True)
+                    continue
+                person = people.get(name.strip())
+                if person is None:
+                    person = people[name.strip()] = world.user(name.strip())
+                await person.send(text.strip())
+
+        talker = asyncio.create_task(talk())
+        await stop.wait()
+        talker.cancel()
     return 0

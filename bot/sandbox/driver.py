@@ -400,7 +400,14 @@ class World:
         if not poll["is_anonymous"]:
             await self.server.push_update(
                 "poll_answer",
-                {"poll_id": poll["id"], "user": user.as_api(), "option_ids": option_ids},
+                {
+                    "poll_id": poll["id"],
+                    "user": user.as_api(),
+                    "option_ids": option_ids,
+                    "option_persistent_ids": [
+                        poll["options"][option_id]["persistent_id"] for option_id in option_ids
+                    ],
+                },
             )
         await self.server.push_update("poll", dict(poll))
 

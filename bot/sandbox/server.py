@@ -740,13 +740,19 @@ class SandboxServer:
         poll = {
             "id": poll_id,
             "question": question,
-            "options": [{"text": text, "voter_count": 0} for text in texts],
+            "options": [
+                {"text": text, "voter_count": 0, "persistent_id": str(index)}
+                for index, text in enumerate(texts)
+            ],
             "total_voter_count": 0,
             "is_closed": False,
             "is_anonymous": is_anonymous,
             "type": str(params.get("type") or "regular"),
             "allows_multiple_answers": str(params.get("allows_multiple_answers", "")).lower()
             == "true",
+            # Bot API 9.6 / 10.0 fields PTB 22.8 requires on every poll.
+            "allows_revoting": str(params.get("allows_revoting", "true")).lower() != "false",
+            "members_only": str(params.get("members_only", "")).lower() == "true",
         }
         self.polls[poll_id] = poll
         message = SentMessage(
@@ -879,6 +885,7 @@ class SandboxServer:
                     "limited_gifts": False,
                     "unique_gifts": False,
                     "premium_subscription": False,
+                    "gifts_from_channels": False,
                 },
             }
         )

@@ -1,0 +1,490 @@
+"""The sandbox itself: Telegram's objects, limits, error contract and faults.
+
+Talks to the sandbox the way any client would (a plain PTB `Bot`, or raw HTTP for the wire
+format), so what is checked here is what the real bot will meet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    ChatFullInfo,
+    ChatMemberAdministrator,
+    ChatMemberLeft,
+    ChatMemberMember,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Conflict,
+    EndPointNotFound,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
+from telegram.request import HTTPXRequest
+
+from bot.sandbox.driver import World
+from bot.sandbox.server import SandboxLimits, SandboxServer
+
+
+@pytest.fixture
+async def tg(sandbox: SandboxServer) -> AsyncIterator[Bot]:
+    """A plain PTB bot (no Application, no rate limiter) talking to the sandbox."""
+    async with Bot(
+        sandbox.token,
+        base_url=sandbox.base_url,
+        request=HTTPXRequest(read_timeout=2, connect_timeout=2),
+        get_updates_request=HTTPXRequest(read_timeout=8),
+    ) as bot:
+        yield bot
+
+
+@pytest.fixture
+def world(sandbox: SandboxServer) -> World:
+    return World(sandbox)
+
+
+async def raw(sandbox: SandboxServer, method: str, **params: object) -> httpx.Response:
+    async with httpx.AsyncClient() as client:
+        return await client.post(f"{sandbox.base_url}{sandbox.token}/{method}", json=params)
+
+
+# ------------------------------------------------------------------ objects PTB must parse
+
+
+async def test_get_me_is_a_full_bot_user(tg: Bot, sandbox: SandboxServer) -> None:
+    me = await tg.get_me()
+    assert me.is_bot and me.username == "alumni_test_bot"
+    assert me.id == int(sandbox.token.split(":")[0])
+    assert me.can_join_groups is True and me.can_read_all_group_messages is False
+
+
+async def test_sent_message_is_complete_with_dates_in_seconds(
+    tg: Bot, sandbox: SandboxServer, world: World
+) -> None:
+    anna = world.user("Anna", last_name="Schmidt", username="anna_s")
+    await anna.send("/start")
+    message = await tg.send_message(anna.id, "<b>Hallo</b> &amp; willkommen", parse_mode="HTML")
+    assert message.chat.id == anna.id and message.chat.type == "private"
+    assert message.chat.last_name == "Schmidt" and message.chat.username == "anna_s"
+    assert message.from_user is not None and message.from_user.is_bot
+    assert message.text == "Hallo & willkommen"
+    assert message.entities[0].type == "bold" and message.entities[0].length == 5
+    assert abs(message.date.timestamp() - time.time()) < 5
+
+    wire = (await raw(sandbox, "sendMessage", chat_id=anna.id, text="zwei")).json()
+    assert wire["ok"] is True and isinstance(wire["result"]["date"], int)
+    assert [m.text for m in anna.messages] == ["Hallo & willkommen", "zwei"]
+
+
+async def test_edit_delete_and_callback_answers(
+    tg: Bot, sandbox: SandboxServer, world: World
+) -> None:
+    anna = world.user("Anna")
+    await anna.send("/start")
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Ja", callback_data="yes")]])
+    sent = await tg.send_message(anna.id, "Frage?", reply_markup=keyboard)
+
+    edited = await tg.edit_message_text("Frage (geändert)?", anna.id, sent.message_id)
+    assert isinstance(edited, Message) and edited.edit_date is not None
+    with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
+        await tg.edit_message_text("Frage (geändert)?", anna.id, sent.message_id)
+    await tg.edit_message_reply_markup(anna.id, sent.message_id, reply_markup=keyboard)
+    assert anna.last.button_texts == ["Ja"]
+
+    query_id = await anna.press("Ja")
+    assert await tg.answer_callback_query(query_id, text="Danke")
+    assert (await anna.callback_answer(query_id))["text"] == "Danke"
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
+        await tg.answer_callback_query(query_id)
+
+    assert await tg.delete_message(anna.id, sent.message_id)
+    assert anna.messages == []
+    with pytest.raises(BadRequest, match=r"(?i)message to delete not found"):
+        await tg.delete_message(anna.id, sent.message_id)
+
+
+async def test_polls_documents_and_photos_parse(
+    tg: Bot, sandbox: SandboxServer, world: World
+) -> None:
+    anna = world.user("Anna")
+    group = await world.group("Alumni", members=[anna])
+    poll_message = await tg.send_poll(group.id, "Wann treffen wir uns?", ["Mo", "Di"])
+    assert poll_message.poll is not None and poll_message.poll.is_anonymous
+    await anna.vote(group.last, [1])
+    stopped = await tg.stop_poll(group.id, poll_message.message_id)
+    assert stopped.is_closed and stopped.options[1].voter_count == 1
+    with pytest.raises(BadRequest, match=r"(?i)already been closed"):
+        await tg.stop_poll(group.id, poll_message.message_id)
+
+    document = await tg.send_document(
+        group.id, b"a;b\n", filename="x.csv", caption="<i>CSV</i>", parse_mode="HTML"
+    )
+    assert document.document is not None and document.document.file_name == "x.csv"
+    assert document.caption == "CSV"
+    assert group.last.document is not None and group.last.document["content"] == b"a;b\n"
+    photo = await tg.send_photo(group.id, b"\x89PNG....")
+    assert photo.photo and photo.photo[0].width == 100
+
+
+async def test_chats_members_and_commands(tg: Bot, sandbox: SandboxServer, world: World) -> None:
+    anna, ben = world.user("Anna"), world.user("Ben")
+    group = await world.group("Alumni", members=[ben], admins=[anna])
+    info = await tg.get_chat(group.id)
+    assert isinstance(info, ChatFullInfo) and info.title == "Alumni"
+    assert isinstance(await tg.get_chat_member(group.id, anna.id), ChatMemberAdministrator)
+    assert isinstance(await tg.get_chat_member(group.id, ben.id), ChatMemberMember)
+    outsider = world.user("Carla")
+    assert isinstance(await tg.get_chat_member(group.id, outsider.id), ChatMemberLeft)
+    admins = await tg.get_chat_administrators(group.id)
+    assert [admin.user.id for admin in admins] == [anna.id]
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+        await tg.get_chat(-123)
+
+    commands = [BotCommand("start", "Los geht's")]
+    await tg.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats(), language_code="de")
+    got = await tg.get_my_commands(scope=BotCommandScopeAllPrivateChats(), language_code="de")
+    assert [c.command for c in got] == ["start"]
+    with pytest.raises(BadRequest, match=r"(?i)BOT_COMMAND_INVALID"):
+        await tg.set_my_commands([BotCommand("Start!", "x")])
+    # A private chat exists for a bot only after the person has started it.
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+        await tg.set_my_commands(commands, scope=BotCommandScopeChat(outsider.id))
+    await outsider.send("/start")
+    assert await tg.set_my_commands(commands, scope=BotCommandScopeChat(outsider.id))
+
+
+# ------------------------------------------------------------------ the error contract
+
+
+async def test_errors_are_non_2xx_with_telegrams_body(sandbox: SandboxServer) -> None:
+    response = await raw(sandbox, "sendMessage", chat_id=42, text="hi")
+    assert response.status_code == 400
+    assert response.json() == {
+        "ok": False,
+        "error_code": 400,
+        "description": "Bad Request: chat not found",
+    }
+    unknown = await raw(sandbox, "sendTelepathy", chat_id=42)
+    assert unknown.status_code == 404 and unknown.json()["ok"] is False
+    async with httpx.AsyncClient() as client:
+        wrong = await client.post(f"{sandbox.base_url}1:wrongtoken/getMe")
+    assert wrong.status_code == 401 and wrong.json()["description"] == "Unauthorized"
+
+
+async def test_unknown_method_and_wrong_token_are_errors_for_ptb(
+    tg: Bot, sandbox: SandboxServer
+) -> None:
+    with pytest.raises(EndPointNotFound):
+        await tg.do_api_request("sendTelepathy", api_kwargs={"chat_id": 1})
+    stranger = Bot("1:" + "x" * 30, base_url=sandbox.base_url)
+    with pytest.raises(InvalidToken):
+        await stranger.initialize()
+
+
+# ------------------------------------------------------------------ Telegram's limits
+
+
+async def test_text_length_counts_after_entity_parsing(tg: Bot, world: World) -> None:
+    anna = world.user("Anna")
+    await anna.send("/start")
+    full = "x" * 4096
+    await tg.send_message(anna.id, f"<b>{full}</b>", parse_mode="HTML")  # 4103 raw, 4096 shown
+    assert len(anna.last.text) == 4096
+    await tg.send_message(anna.id, "😀" * 2048)  # 2 UTF-16 units each: exactly at the limit
+    with pytest.raises(BadRequest, match=r"(?i)message is too long"):
+        await tg.send_message(anna.id, full + "y")
+    with pytest.raises(BadRequest, match=r"(?i)message is too long"):
+        await tg.send_message(anna.id, "😀" * 2049)
+    with pytest.raises(BadRequest, match=r"(?i)message text is empty"):
+        await tg.send_message(anna.id, "<b> </b>", parse_mode="HTML")
+
+
+@pytest.mark.parametrize(
+    "html",
+    ["<b>offen", "<b>falsch</i>", "<div>nein</div>", "1 < 2", "&nbsp;", "<br/>", "<span>x</span>"],
+)
+async def test_html_telegram_rejects_cannot_parse_entities(
+    tg: Bot, world: World, html: str
+) -> None:
+    anna = world.user("Anna")
+    await anna.send("/start")
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
+        await tg.send_message(anna.id, html, parse_mode="HTML")
+    assert anna.messages == []
+
+
+async def test_html_telegram_accepts(tg: Bot, world: World) -> None:
+    anna = world.user("Anna")
+    await anna.send("/start")
+    text = (
+        '<a href="https://ihk.de">IHK</a> &lt;MINT&gt; &amp; Co &#128512; '
+        "<tg-spoiler>s</tg-spoiler>"
+    )
+    await tg.send_message(anna.id, text, parse_mode="HTML")
+    assert anna.last.text == "IHK <MINT> & Co 😀 s"
+    assert [e["type"] for e in anna.last.entities] == ["text_link", "spoiler"]
+    await tg.send_message(anna.id, "1 < 2 & <b>", parse_mode=None)  # no parse mode: plain
+    assert anna.last.text == "1 < 2 & <b>"
+
+
+async def test_callback_data_is_1_to_64_bytes(tg: Bot, world: World) -> None:
+    anna = world.user("Anna")
+    await anna.send("/start")
+
+    def keyboard(data: str) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup([[InlineKeyboardButton("Knopf", callback_data=data)]])
+
+    await tg.send_message(anna.id, "ok", reply_markup=keyboard("ä" * 32))  # 64 bytes
+    for bad in ("ä" * 33, "x" * 65):
+        with pytest.raises(BadRequest, match=r"(?i)BUTTON_DATA_INVALID"):
+            await tg.send_message(anna.id, "zu lang", reply_markup=keyboard(bad))
+    assert len(anna.messages) == 1
+
+
+async def test_poll_limits(tg: Bot, world: World) -> None:
+    group = await world.group("Alumni")
+    await tg.send_poll(group.id, "q" * 300, ["a" * 100, "b"])
+    await tg.send_poll(group.id, "Zwölf?", [str(n) for n in range(12)])
+    cases = [
+        ("q" * 301, ["a", "b"], "question length"),
+        ("Eine?", ["a"], "at least 2 option"),
+        ("Dreizehn?", [str(n) for n in range(13)], "more than 12 options"),
+        ("Lang?", ["a" * 101, "b"], "options length"),
+    ]
+    for question, options, error in cases:
+        with pytest.raises(BadRequest, match=error):
+            await tg.send_poll(group.id, question, options)
+    assert len(group.messages) == 2
+
+
+async def test_flood_limits_answer_429_with_retry_after() -> None:
+    limits = SandboxLimits(
+        messages_per_second=3, group_messages_per_minute=2, retry_after_seconds=7
+    )
+    async with (
+        SandboxServer(limits=limits) as server,
+        Bot(server.token, base_url=server.base_url) as tg,
+    ):
+        world = World(server)
+        people = [world.user(f"P{n}") for n in range(4)]
+        for person in people:
+            await person.send("/start")
+        for person in people[:3]:
+            await tg.send_message(person.id, "hallo")
+        with pytest.raises(RetryAfter) as overall:
+            await tg.send_message(people[3].id, "einer zu viel")
+        assert overall.value.retry_after == 7
+
+        wire = await raw(server, "sendMessage", chat_id=people[3].id, text="x")
+        assert wire.status_code == 429
+        assert wire.json()["parameters"] == {"retry_after": 7}
+        assert people[3].messages == []
+
+        server.limits.messages_per_second = 1000
+        group = await world.group("Alumni")
+        await tg.send_message(group.id, "1")
+        await tg.send_message(group.id, "2")
+        with pytest.raises(RetryAfter):
+            await tg.send_message(group.id, "3")
+        assert [m.text for m in group.messages] == ["1", "2"]
+
+
+# ------------------------------------------------------------------ faults on demand
+
+
+async def test_blocked_user_and_a_user_who_never_started(tg: Bot, world: World) -> None:
+    anna, ben = world.user("Anna"), world.user("Ben")
+    with pytest.raises(Forbidden, match=r"(?i)can't initiate conversation"):
+        await tg.send_message(ben.id, "hallo")
+    await anna.send("/start")
+    sent = await tg.send_message(anna.id, "vorher")
+    await anna.block()
+    with pytest.raises(Forbidden, match=r"(?i)blocked by the user"):
+        await tg.send_message(anna.id, "hallo")
+    with pytest.raises(Forbidden, match=r"(?i)blocked by the user"):
+        await tg.edit_message_text("nachher", anna.id, sent.message_id)
+    await anna.unblock()
+    await tg.send_message(anna.id, "wieder da")
+    assert [m.text for m in anna.messages] == ["vorher", "wieder da"]
+
+
+async def test_migrated_group_answers_with_the_new_id(tg: Bot, world: World) -> None:
+    group = await world.group("Alumni")
+    old_id = group.id
+    new_id = await group.migrate_to_supergroup()
+    with pytest.raises(ChatMigrated) as migrated:
+        await tg.send_message(old_id, "hallo")
+    assert migrated.value.new_chat_id == new_id
+    await tg.send_message(new_id, "hallo")
+    assert group.id == new_id and group.last.text == "hallo"
+
+
+async def test_next_calls_fail_with_5xx_then_recover(tg: Bot, sandbox: SandboxServer) -> None:
+    sandbox.fail_next(2, status=502, description="Bad Gateway")
+    for _ in range(2):
+        with pytest.raises(NetworkError, match=r"(?i)Bad Gateway"):
+            await tg.get_me()
+    assert (await tg.get_me()).is_bot
+    sandbox.fail_next(1, status=500, methods={"sendMessage"})
+    assert (await tg.get_me()).is_bot  # only sendMessage was meant
+    assert len(sandbox._faults) == 1
+
+
+async def test_a_hanging_call_times_out_and_leaves_nothing_behind(
+    sandbox: SandboxServer, world: World
+) -> None:
+    anna = world.user("Anna")
+    await anna.send("/start")
+    sandbox.hang_next(methods={"sendMessage"})
+    async with Bot(
+        sandbox.token, base_url=sandbox.base_url, request=HTTPXRequest(read_timeout=0.2)
+    ) as tg:
+        with pytest.raises(TimedOut):
+            await tg.send_message(anna.id, "hallo")
+        await tg.send_message(anna.id, "nochmal")
+    assert [m.text for m in anna.messages] == ["nochmal"]
+
+
+# ------------------------------------------------------------------ getUpdates
+
+
+async def test_get_updates_offset_and_limit(tg: Bot, world: World) -> None:
+    anna = world.user("Anna")
+    for text in ("eins", "zwei", "drei"):
+        await anna.send(text)
+    first = await tg.get_updates(limit=2)
+    assert [u.message.text for u in first if u.message] == ["eins", "zwei"]
+    again = await tg.get_updates()  # nothing confirmed yet: all three again
+    assert len(again) == 3
+    rest = await tg.get_updates(offset=first[-1].update_id + 1)
+    assert [u.message.text for u in rest if u.message] == ["drei"]
+    assert await tg.get_updates(offset=rest[-1].update_id + 1) == ()
+
+
+async def test_long_polling_returns_as_soon_as_an_update_arrives(tg: Bot, world: World) -> None:
+    anna = world.user("Anna")
+    waiting = asyncio.create_task(tg.get_updates(timeout=5))
+    await asyncio.sleep(0.05)  # let the request reach the server before anything happens
+    assert not waiting.done()
+    started = time.monotonic()
+    await anna.send("hallo")
+    updates = await asyncio.wait_for(waiting, 2)
+    assert time.monotonic() - started < 1
+    assert updates[0].message is not None and updates[0].message.text == "hallo"
+
+
+async def test_long_polling_waits_for_its_timeout(tg: Bot) -> None:
+    started = time.monotonic()
+    assert await tg.get_updates(timeout=1) == ()
+    assert 0.9 < time.monotonic() - started < 3
+
+
+async def test_a_second_poller_terminates_the_first_with_409(tg: Bot) -> None:
+    first = asyncio.create_task(tg.get_updates(timeout=5))
+    await asyncio.sleep(0.05)
+    assert await tg.get_updates() == ()
+    with pytest.raises(Conflict, match=r"(?i)terminated by other getUpdates"):
+        await asyncio.wait_for(first, 2)
+
+
+async def test_allowed_updates_filter_and_are_remembered(
+    tg: Bot, sandbox: SandboxServer, world: World
+) -> None:
+    anna = world.user("Anna")
+    group = await world.group("Alumni", admins=[anna])  # my_chat_member
+    await anna.send("hallo")  # message
+    await sandbox.push_update("chat_member", {"chat": {"id": group.id}})  # excluded by default
+    kinds = [next(k for k in u.to_dict() if k != "update_id") for u in await tg.get_updates()]
+    assert kinds == ["my_chat_member", "message"]
+
+    await anna.send("noch was")
+    only_messages = await tg.get_updates(allowed_updates=["message"])
+    assert all(u.message for u in only_messages) and len(only_messages) == 2
+    later = await tg.get_updates()  # the filter stays in force without being resent
+    assert all(u.message for u in later)
+
+
+async def test_webhook_blocks_get_updates(tg: Bot) -> None:
+    with pytest.raises(BadRequest, match=r"(?i)HTTPS URL"):
+        await tg.set_webhook("http://example.org/hook")
+    await tg.set_webhook("https://example.org/hook")
+    with pytest.raises(Conflict, match=r"(?i)webhook is active"):
+        await tg.get_updates()
+    await tg.delete_webhook()
+    assert await tg.get_updates() == ()
+
+
+# ------------------------------------------------------------------ the driver
+
+
+async def test_driver_people_write_press_vote_join_and_block(tg: Bot, world: World) -> None:
+    anna, ben = world.user("Anna", language="en"), world.user("Ben")
+    group = await world.group("Alumni", admins=[anna])
+    await anna.send("/help extra")
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Weiter ▶", callback_data="next")]])
+    await tg.send_message(anna.id, "Bereit?", reply_markup=keyboard)
+    await anna.press("weiter")
+    poll = await tg.send_poll(group.id, "Termin?", ["Mo", "Di"], is_anonymous=False)
+    await ben.vote(group.last, [0])
+    await group.join(ben)
+    await group.send(ben, "nur Geplauder")  # privacy mode: the bot never sees this
+    await group.send(ben, "/digest@alumni_test_bot")
+    await ben.block()
+
+    updates = await tg.get_updates()
+    summary = [
+        (next(k for k in u.to_dict() if k != "update_id"), u.effective_user and u.effective_user.id)
+        for u in updates
+    ]
+    assert summary == [
+        ("my_chat_member", anna.id),
+        ("message", anna.id),
+        ("callback_query", anna.id),
+        ("poll_answer", ben.id),
+        ("poll", None),
+        ("message", ben.id),
+        ("message", ben.id),
+        ("my_chat_member", ben.id),
+    ]
+    command = updates[1].message
+    assert command is not None and command.text == "/help extra"
+    assert command.from_user is not None and command.from_user.language_code == "en"
+    assert command.entities[0].type == "bot_command" and command.entities[0].length == 5
+    assert updates[2].callback_query is not None and updates[2].callback_query.data == "next"
+    assert updates[3].poll_answer is not None and updates[3].poll_answer.poll_id == poll.poll.id
+    assert updates[5].message is not None and updates[5].message.new_chat_members[0].id == ben.id
+    assert updates[6].message is not None and updates[6].message.text.startswith("/digest")
+    blocked = updates[7].my_chat_member
+    assert blocked is not None and blocked.new_chat_member.status == "kicked"
+
+
+async def test_driver_failures_are_readable(tg: Bot, world: World) -> None:
+    anna = world.user("Anna")
+    await anna.send("/start")
+    await tg.send_message(anna.id, "Willkommen, Anna!")
+    with pytest.raises(AssertionError) as waited:
+        await anna.expect("Tschüss", timeout=0.05)
+    report = str(waited.value)
+    assert "Anna waited 0.05s" in report and "'Tschüss'" in report
+    assert "Willkommen, Anna!" in report  # the transcript of what did arrive
+    with pytest.raises(AssertionError, match=r"(?i)found no button 'OK'"):
+        await anna.press("OK")
+    assert (await anna.expect("willkommen")).text == "Willkommen, Anna!"
+    with pytest.raises(AssertionError, match=r"(?i)nothing new arrived"):
+        await anna.next_message(timeout=0.05)
