@@ -1,16 +1,346 @@
-"""Digests of a round. (Being built; see issue "Digests".)"""
+"""Digests of a round: on demand (`/digest`) and scheduled when a round closes.
+
+Building and rendering are pure (`digest_model`, `digest_render`); this module loads a round,
+resolves what the coordinator asked for, and hands group posts and scheduled digests to the
+outbox. A multi-part digest is enqueued as one row per part: the first is due now, the others
+are held and released one by one as their predecessor is sent (`release_next_part`), so the
+parts arrive in order although the outbox sends concurrently. If a part fails, the rest follow
+after `PART_HOLD` anyway rather than never.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy import event
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.digest_model import Audience, Digest, Selection, build_digest
+from bot.digest_options import DigestOptions, OptionError, match_name, parse_options
+from bot.digest_render import render_csv, render_markdown, render_messages
+from bot.outbox import document_payload, message_payload
 from bot.services import Services
-from storage.tables import Round
+from bot.themes import lexicon_for
+from storage import chats as chat_store
+from storage import digests as store
+from storage.digests import RoundRows
+from storage.tables import Round, RoundStatus
+from storage.types import utcnow
+
+logger = logging.getLogger(__name__)
+
+PART_HOLD = dt.timedelta(minutes=10)
+PART_SPACING = dt.timedelta(seconds=6)  # twice Telegram's pace of 20 messages/min per group
+_PART_KEY = re.compile(r"^(digest:.+:part:)(\d+)$")
+
+
+@dataclass(frozen=True)
+class DigestFile:
+    filename: str
+    content: bytes
+    caption: str
+
+
+@dataclass
+class Outcome:
+    """What to answer the coordinator who asked: the digest itself, files, a confirmation."""
+
+    messages: list[str] = field(default_factory=list)
+    files: list[DigestFile] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    rows: RoundRows
+    previous: RoundRows | None
+    cohorts: dict[int, str]
+    cohort_id: int | None
+    theme: str | None
+
+
+# ------------------------------------------------------------------------------ on demand
+
+
+async def on_demand(services: Services, *, text: str, language: str, request_key: str) -> Outcome:
+    """Answer `/digest <text>`; raises OptionError (with a friendly catalog key) on bad input.
+
+    `request_key` identifies the coordinator's command message, so a redelivered update posts
+    to the group at most once while a deliberate second request posts again.
+    """
+    options = parse_options(text)
+    async with services.db.session() as session:
+        group = await chat_store.alumni_group(session) if options.group else None
+        if options.group and group is None:
+            raise OptionError("digest.error.no_group")
+        loaded = await load(session, services=services, options=options)
+    outcome = Outcome()
+    if group is None:
+        private = _build(services, loaded, options, Audience.COORDINATOR)
+        outcome.messages = _messages(services, private, language)
+        if options.files:
+            outcome.files = _files(
+                services, _build(services, loaded, options, Audience.ALUMNI), language
+            )
+            outcome.notes.append(str(services.translate(language, "digest.files_note")))
+        return outcome
+    public = _build(services, loaded, options, Audience.ALUMNI)
+    group_language = services.translate.default_language
+    messages = _messages(services, public, group_language)
+    files = _files(services, public, group_language) if options.files else []
+    async with services.db.write() as session:
+        await enqueue_parts(
+            session,
+            services=services,
+            prefix=f"digest:round:{loaded.rows.number}:request:{request_key}:group",
+            chat_id=group.telegram_id,
+            messages=messages,
+            files=files,
+            respect_quiet_hours=False,  # a coordinator asked for it just now
+        )
+        await session.commit()
+    services.outbox.wake()
+    outcome.notes.append(
+        str(
+            services.translate(
+                language,
+                "digest.group_queued",
+                number=loaded.rows.number,
+                title=group.title or "",
+                parts=len(messages) + len(files),
+            )
+        )
+    )
+    return outcome
+
+
+async def load(session: AsyncSession, *, services: Services, options: DigestOptions) -> Loaded:
+    """The round the options name (default: the newest) and its neighbour, filters resolved."""
+    round = await _pick_round(session, options.round_number)
+    rows = await store.load_round(session, round=round)
+    before = await store.previous_round(session, number=round.number)
+    previous = await store.load_round(session, round=before) if before is not None else None
+    cohorts = await store.cohort_names(session)
+    cohort_id = _resolve_cohort(options.cohort, cohorts) if options.cohort else None
+    theme = _resolve_theme(services, options.theme, rows) if options.theme else None
+    return Loaded(rows, previous, cohorts, cohort_id, theme)
+
+
+async def _pick_round(session: AsyncSession, number: int | None) -> Round:
+    round = (
+        await store.latest_round(session)
+        if number is None
+        else await store.round_by_number(session, number=number)
+    )
+    if round is not None:
+        return round
+    numbers = await store.round_numbers(session)
+    if not numbers:
+        raise OptionError("digest.error.no_rounds")
+    raise OptionError(
+        "digest.error.unknown_round",
+        {"number": number, "numbers": _listing(map(str, numbers)), "latest": numbers[-1]},
+    )
+
+
+def _resolve_cohort(typed: str, cohorts: dict[int, str]) -> int:
+    if not cohorts:
+        raise OptionError("digest.error.no_cohorts")
+    found = match_name(typed, cohorts.values())
+    if isinstance(found, str):
+        return next(cid for cid, name in cohorts.items() if name == found)
+    if found:
+        raise OptionError("digest.error.ambiguous", {"value": typed, "choices": _listing(found)})
+    raise OptionError(
+        "digest.error.unknown_cohort", {"cohort": typed, "cohorts": _listing(cohorts.values())}
+    )
+
+
+def _resolve_theme(services: Services, typed: str, rows: RoundRows) -> str:
+    """A theme of the lexicon or of this round's answers, or one of the round's hashtags."""
+    themes = list(_lexicon(services))
+    for answer in rows.answers:
+        themes.extend(t for t in answer.themes if t not in themes)
+    tags = {tag for answer in rows.answers for tag in answer.hashtags}
+    candidates = themes + sorted(tags - set(themes))
+    found = match_name(typed, candidates)
+    if isinstance(found, str):
+        return found
+    if found:
+        raise OptionError("digest.error.ambiguous", {"value": typed, "choices": _listing(found)})
+    present = [t for t in themes if any(t in a.themes for a in rows.answers)] or themes
+    raise OptionError(
+        "digest.error.unknown_theme",
+        {"theme": typed, "number": rows.number, "themes": _listing(present)},
+    )
+
+
+def _listing(names: Iterable[str]) -> Markup:
+    """Names for an error text, each escaped (they may come from members)."""
+    return Markup(", ").join(names)
+
+
+# ------------------------------------------------------------------------------ building
+
+
+def _lexicon(services: Services) -> list[str]:
+    return lexicon_for(services.settings.checkin_themes_file).themes
+
+
+def _build(
+    services: Services, loaded: Loaded, options: DigestOptions, audience: Audience
+) -> Digest:
+    selection = Selection(
+        audience=audience,
+        anonymous=options.anonymous,
+        cohort_id=loaded.cohort_id,
+        theme=loaded.theme,
+    )
+    return build_digest(
+        loaded.rows,
+        selection,
+        cohorts=loaded.cohorts,
+        default_visibility=services.settings.checkin_default_visibility,
+        theme_order=_lexicon(services),
+        previous=loaded.previous,
+    )
+
+
+def _messages(services: Services, digest: Digest, language: str) -> list[str]:
+    return render_messages(
+        digest, translate=services.translate, language=language, tz=services.settings.tz
+    )
+
+
+def _files(services: Services, digest: Digest, language: str) -> list[DigestFile]:
+    translate = services.translate
+    number = digest.round_number
+    base = str(translate(language, "digest.file.name", number=number))
+    return [
+        DigestFile(
+            f"{base}.md",
+            render_markdown(
+                digest, translate=translate, language=language, tz=services.settings.tz
+            ).encode("utf-8"),
+            str(translate(language, "digest.file.caption_md", number=number)),
+        ),
+        DigestFile(
+            f"{base}.csv",
+            render_csv(digest, translate=translate, language=language),
+            str(translate(language, "digest.file.caption_csv", number=number)),
+        ),
+    ]
+
+
+# ------------------------------------------------------------------------------ delivery
+
+
+async def enqueue_parts(
+    session: AsyncSession,
+    *,
+    services: Services,
+    prefix: str,
+    chat_id: int,
+    messages: list[str],
+    files: Sequence[DigestFile] = (),
+    respect_quiet_hours: bool = True,
+) -> int:
+    """Queue a digest's messages (and files) as `<prefix>:part:<i>`; returns how many were new."""
+    start = utcnow()
+    quiet = services.settings.quiet
+    if respect_quiet_hours and quiet is not None:
+        start = quiet.next_allowed(start, services.settings.tz)
+    parts: list[tuple[str, dict[str, Any]]] = [
+        ("send_message", message_payload(m)) for m in messages
+    ]
+    parts += [
+        (
+            "send_document",
+            document_payload(filename=f.filename, content=f.content, caption=f.caption),
+        )
+        for f in files
+    ]
+    queued = 0
+    for index, (method, payload) in enumerate(parts, 1):
+        held = start if index == 1 else start + PART_HOLD + PART_SPACING * index
+        queued += await services.outbox.enqueue(
+            session,
+            key=f"{prefix}:part:{index}",
+            chat_id=chat_id,
+            payload=payload,
+            method=method,
+            not_before=held,
+            respect_quiet_hours=respect_quiet_hours,
+        )
+    return queued
+
+
+async def release_next_part(session: Any, sent: Any, message: Any) -> None:
+    """Outbox hook (prefix `digest:`): a part was sent, so the next one may go now."""
+    match = _PART_KEY.match(sent.purpose_key)
+    if match is not None:
+        await store.release_part(session, purpose_key=f"{match.group(1)}{int(match.group(2)) + 1}")
 
 
 async def on_round_closed(session: AsyncSession, *, services: Services, round: Round) -> None:
     """Called by the rounds feature inside the transaction that closes `round`.
 
-    The digest feature enqueues the scheduled digest (group + every coordinator) here, exactly
-    once per round, through the outbox.
+    Enqueues the scheduled digest exactly once per round (the `digest` row and the purpose keys
+    commit or roll back together with the close): the version every alumna/alumnus may see to
+    the linked alumni group in the default language, and the coordinators' version to each
+    coordinator's private chat in their language.
     """
+    if round.id is None:
+        await session.flush()
+    assert round.id is not None
+    if not await store.claim_scheduled(session, round_id=round.id):
+        return
+    rows = dataclasses.replace(
+        await store.load_round(session, round=round),
+        status=RoundStatus.CLOSED,
+        closed_at=round.closed_at or utcnow(),
+    )
+    before = await store.previous_round(session, number=round.number)
+    previous = await store.load_round(session, round=before) if before is not None else None
+    loaded = Loaded(rows, previous, await store.cohort_names(session), None, None)
+    prefix = f"digest:round:{round.number}"
+    group = await chat_store.alumni_group(session)
+    if group is not None:
+        public = _build(services, loaded, DigestOptions(), Audience.ALUMNI)
+        await enqueue_parts(
+            session,
+            services=services,
+            prefix=f"{prefix}:group",
+            chat_id=group.telegram_id,
+            messages=_messages(services, public, services.translate.default_language),
+        )
+    await _enqueue_for_coordinators(session, services=services, loaded=loaded, prefix=prefix)
+    # The caller commits; wake the outbox then, not before (it would find nothing yet).
+    event.listen(session.sync_session, "after_commit", lambda _: services.outbox.wake(), once=True)
+    logger.info("digest_scheduled round=%s group=%s", round.number, group is not None)
+
+
+async def _enqueue_for_coordinators(
+    session: AsyncSession, *, services: Services, loaded: Loaded, prefix: str
+) -> None:
+    private = _build(services, loaded, DigestOptions(), Audience.COORDINATOR)
+    rendered: dict[str, list[str]] = {}
+    recipients = await store.coordinators(session, bootstrap_ids=services.settings.coordinator_ids)
+    for recipient in recipients:
+        language = services.translate.language_for(recipient.language)
+        if language not in rendered:
+            rendered[language] = _messages(services, private, language)
+        await enqueue_parts(
+            session,
+            services=services,
+            prefix=f"{prefix}:coordinator:{recipient.telegram_id}",
+            chat_id=recipient.telegram_id,
+            messages=rendered[language],
+        )

@@ -1,0 +1,44 @@
+"""/digest for coordinators: the digest of a round, in the private chat or to the alumni group."""
+
+from __future__ import annotations
+
+from telegram import InputFile, Update
+
+from bot import digest
+from bot.digest_options import OptionError
+from bot.services import BotContext
+from handlers.common import coordinator_only, language_of, reply, send_text
+
+
+@coordinator_only
+async def digest_command(update: Update, context: BotContext) -> None:
+    """The coordinator gets the round's digest (or posts it to the group) as the options say."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return
+    options = (message.text or "").partition(" ")[2]
+    if chat.type != chat.PRIVATE:
+        # The coordinators' version may hold coordinator-only answers: never into a group.
+        await reply(update, context, "digest.error.private_only")
+        return
+    language = await language_of(update, context)
+    try:
+        outcome = await digest.on_demand(
+            context.services,
+            text=options,
+            language=language,
+            request_key=f"{chat.id}:{message.message_id}",
+        )
+    except OptionError as error:
+        await send_text(
+            update, context, context.services.translate(language, error.key, **error.params)
+        )
+        return
+    for part in outcome.messages:  # already split to Telegram's size and numbered
+        await send_text(update, context, part)
+    for file in outcome.files:
+        await context.bot.send_document(
+            chat.id, InputFile(file.content, filename=file.filename), caption=file.caption
+        )
+    for note in outcome.notes:
+        await send_text(update, context, note)
