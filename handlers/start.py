@@ -1,19 +1,181 @@
-"""/start and /help in a private chat."""
+"""/start with the privacy notice and consent, and /help, in a private chat.
+
+Before consent nothing about the person is stored: the invite code and the chosen language
+travel in the consent button's data (`consent:<action>:<language>:<code>`).
+"""
 
 from __future__ import annotations
 
-from telegram import Update
+import contextlib
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+
+from bot import invites, privacy, profile
+from bot.roles import is_coordinator
 from bot.services import BotContext
-from handlers.common import reply
+from handlers import coordinators
+from handlers import profile as profile_dialogue
+from handlers.common import reply, send_text
+from storage import members as member_store
+from storage.tables import Invite
+from storage.types import utcnow
+
+CALLBACK_PATTERN = r"^consent:"
+
+
+def _other(language: str) -> str:
+    return "en" if language == "de" else "de"
+
+
+def _consent_markup(context: BotContext, language: str, code: str) -> InlineKeyboardMarkup:
+    translate = context.services.translate
+
+    def button(key: str, action: str, lang: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            str(translate(language, key)), callback_data=f"consent:{action}:{lang}:{code}"
+        )
+
+    return InlineKeyboardMarkup(
+        [
+            [button("consent.button.yes", "yes", language)],
+            [
+                button("consent.button.no", "no", language),
+                button("consent.button.other_language", "lang", _other(language)),
+            ],
+        ]
+    )
+
+
+def _notice(context: BotContext, language: str, first_name: str) -> str:
+    services = context.services
+    retention = privacy.retention_text(services.settings.retention, language)
+    welcome = services.translate(language, "start.welcome", name=first_name)
+    notice = services.translate(language, "consent.notice", retention=retention)
+    return f"{welcome}\n\n{notice}"
+
+
+async def _check_invite(
+    context: BotContext, code: str
+) -> tuple[invites.InviteStatus, Invite | None]:
+    if not invites.looks_like_code(code):
+        return invites.InviteStatus.UNKNOWN, None
+    async with context.services.db.session() as session:
+        invite = await member_store.get_invite(session, code=code)
+    return invites.status(invite, now=utcnow()), invite
 
 
 async def start(update: Update, context: BotContext) -> None:
-    """The member sees a short welcome and what the bot does."""
+    """A newcomer sees the welcome, the privacy notice and the consent button; a member is
+    welcomed back where they left off."""
     user = update.effective_user
-    await reply(update, context, "start.welcome", name=user.first_name if user else "")
+    if user is None:
+        return
+    code = context.args[0] if context.args else ""
+    async with context.services.db.session() as session:
+        member = await member_store.get_member(session, telegram_id=user.id)
+    if member is not None:
+        await reply(
+            update, context, "start.welcome_back", name=member.display_name or user.first_name
+        )
+        await profile_dialogue.ask(update, context, member)
+        return
+    language = context.services.translate.language_for(user.language_code)
+    if code:
+        status, _ = await _check_invite(context, code)
+        if status is not invites.InviteStatus.VALID:
+            await send_text(
+                update, context, context.services.translate(language, f"invite.problem.{status}")
+            )
+            code = ""
+    await send_text(
+        update,
+        context,
+        _notice(context, language, user.first_name),
+        reply_markup=_consent_markup(context, language, code),
+    )
+
+
+async def on_consent_button(update: Update, context: BotContext) -> None:
+    """Consent creates the member and starts the profile; anything else stores nothing."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None or not query.data:
+        return
+    await query.answer()
+    _, action, language, code = [*query.data.split(":", 3), "", "", ""][:4]
+    language = context.services.translate.language_for(language)
+    if action == "lang":
+        with contextlib.suppress(TelegramError):
+            await query.edit_message_text(
+                _notice(context, language, user.first_name),
+                reply_markup=_consent_markup(context, language, code),
+            )
+        return
+    await _remove_buttons(update)
+    if action == "no":
+        await send_text(update, context, context.services.translate(language, "consent.declined"))
+        return
+    if action == "yes":
+        await _consent(update, context, language, code)
+
+
+async def _consent(update: Update, context: BotContext, language: str, code: str) -> None:
+    user = update.effective_user
+    assert user is not None
+    translate = context.services.translate
+    status: invites.InviteStatus | None = None
+    async with context.services.db.write() as session:
+        member = await member_store.get_member(session, telegram_id=user.id)
+        created = member is None
+        if member is None:
+            cohort_id = None
+            if code:
+                invite = await member_store.get_invite(session, code=code)
+                status = invites.status(invite, now=utcnow())
+                if status is invites.InviteStatus.VALID and invite is not None:
+                    invite.used_count += 1
+                    session.add(invite)
+                    cohort_id = invite.cohort_id
+            member = await member_store.create_member(
+                session,
+                telegram_id=user.id,
+                username=user.username,
+                language=language,
+                display_name=profile.telegram_name(user.first_name, user.last_name),
+                cohort_id=cohort_id,
+                awaiting=None,
+            )
+            await profile_dialogue.start_onboarding(session, member)
+            await member_store.save_member(session, member=member)
+        await session.commit()
+    if not created:
+        await reply(update, context, "consent.already")
+        await profile_dialogue.ask(update, context, member)
+        return
+    if status is not None and status is not invites.InviteStatus.VALID:
+        # The link expired or was revoked while the notice was open: go on without it.
+        await send_text(update, context, translate(language, f"invite.problem.{status}"))
+    await send_text(update, context, translate(language, "consent.thanks"))
+    await coordinators.publish_menu_if_coordinator(context, member)
+    await profile_dialogue.continue_after(update, context, member, profile.Mode.ONBOARDING)
+
+
+async def _remove_buttons(update: Update) -> None:
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        with contextlib.suppress(TelegramError):
+            await query.edit_message_reply_markup(reply_markup=None)
 
 
 async def help_command(update: Update, context: BotContext) -> None:
     """The member sees what they can do and whom to ask."""
     await reply(update, context, "help.text")
+    user = update.effective_user
+    if user is None:
+        return
+    async with context.services.db.session() as session:
+        allowed = await is_coordinator(
+            session, telegram_id=user.id, settings=context.services.settings
+        )
+    if allowed:
+        await reply(update, context, "help.coordinator")

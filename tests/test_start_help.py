@@ -1,39 +1,94 @@
-"""A newcomer writes /start and /help in a private chat."""
+"""A newcomer writes /start and /help in a private chat: welcome, privacy notice, consent."""
 
 from __future__ import annotations
 
 from bot.sandbox.harness import Harness
+from member_steps import configured_coordinator
+from storage import members as member_store
+from storage.tables import Member
 
 
-async def test_start_greets_in_german_by_default(bot: Harness) -> None:
+async def stored(bot: Harness, person_id: int) -> Member | None:
+    async with bot.services.db.session() as session:
+        return await member_store.get_member(session, telegram_id=person_id)
+
+
+async def test_start_greets_in_german_with_privacy_notice_and_stores_nothing(bot: Harness) -> None:
     anna = bot.world.user("Anna")
     await anna.send("/start")
-    message = await anna.expect("Hallo Anna")
+    message = await anna.expect("Hallo Anna", "Datenschutz")
     assert "Netzwerkkoordinator:innen" in message.text
+    for promise in ("Was ich speichere", "Wozu", "Wie lange", "2 Jahre", "Wer es sieht"):
+        assert promise in message.text
+    assert "✅ Einverstanden" in message.button_texts
+    assert await stored(bot, anna.id) is None
 
 
 async def test_start_in_english_for_an_english_telegram(bot: Harness) -> None:
     john = bot.world.user("John", language="en-GB")
     await john.send("/start")
-    await john.expect("Hello John")
+    message = await john.expect("Hello John", "privacy")
+    assert "✅ I agree" in message.button_texts
+
+
+async def test_declining_stores_nothing(bot: Harness) -> None:
+    anna = bot.world.user("Anna")
+    await anna.send("/start")
+    await anna.expect("Datenschutz")
+    await anna.press("Nein, danke")
+    await anna.expect("nichts über dich gespeichert")
+    assert await stored(bot, anna.id) is None
+
+
+async def test_switching_the_notice_to_english_stores_nothing_until_consent(bot: Harness) -> None:
+    anna = bot.world.user("Anna")
+    await anna.send("/start")
+    await anna.expect("Datenschutz")
+    await anna.press("English")
+    await anna.wait_until(lambda: "privacy" in anna.last.text, "the notice in English")
+    assert await stored(bot, anna.id) is None
+    await anna.press("I agree")
+    await anna.expect("How should the others see you")
+    member = await stored(bot, anna.id)
+    assert member is not None and member.language == "en"
 
 
 async def test_help_lists_commands(bot: Harness) -> None:
     anna = bot.world.user("Anna")
     await anna.send("/help")
     message = await anna.expect("So funktioniert")
-    assert "/start" in message.text
+    for command in ("/start", "/profile", "/pause", "/export", "/forget"):
+        assert command in message.text
     assert any(entity["type"] == "bold" for entity in message.entities)
+    await anna.expect_nothing(0.2)  # no coordinator section for a member
+
+
+async def test_help_shows_coordinator_commands_to_coordinators(bot: Harness) -> None:
+    carla = configured_coordinator(bot)
+    await carla.send("/help")
+    await carla.expect("So funktioniert")
+    message = await carla.expect("Für Koordinator:innen")
+    assert "/invite" in message.text and "/setgroup" in message.text
 
 
 async def test_user_text_is_escaped(bot: Harness) -> None:
     mallory = bot.world.user("<b>Mal&lory</script>")
     await mallory.send("/start")
     message = await mallory.expect("Hallo <b>Mal&lory</script>")
-    assert message.entities == []
+    assert "<b>Mal&lory</script>" in message.text
+    bold = [message.text[e["offset"] : e["offset"] + e["length"]] for e in message.entities]
+    assert all("Mal&lory" not in text for text in bold)
 
 
 async def test_menus_are_published_in_german_and_english(bot: Harness) -> None:
     scopes = {(scope, language) for scope, language in bot.server.commands}
     assert any('"all_private_chats"' in scope and language == "de" for scope, language in scopes)
     assert any('"all_private_chats"' in scope and language == "en" for scope, language in scopes)
+    private = next(
+        commands
+        for (scope, language), commands in bot.server.commands.items()
+        if '"all_private_chats"' in scope and language == "de"
+    )
+    names = {command["command"] for command in private}
+    assert {"profile", "pause", "resume", "language", "export", "forget"} <= names
+    assert "members" not in names

@@ -1,0 +1,125 @@
+"""Rules about members: pausing, who counts as active, the coordinators' overview."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from babel.core import UnknownLocaleError
+from babel.dates import ParseError, format_date, parse_date
+
+from storage.tables import Cohort, Member
+
+# An open-ended pause is stored as a date far ahead, so "paused_until > now" is the one rule
+# every feature checks. Not datetime.max: converting that to a local time zone overflows.
+OPEN_ENDED = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
+
+_FILLER_WORDS = {"bis", "zum", "am", "until", "till", "to"}
+
+
+class PauseProblem(StrEnum):
+    NOT_A_DATE = "not_a_date"
+    IN_THE_PAST = "in_the_past"
+
+
+@dataclass(frozen=True)
+class PauseRequest:
+    until: dt.datetime  # first moment the member is active again (UTC)
+    last_day: dt.date | None  # the last paused day as the member said it; None: open-ended
+
+
+def _parse_day(text: str, today: dt.date) -> dt.date | None:
+    """31.12.2026, 31.12.26, 31.12. (this year or next) and ISO 2026-12-31."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            return None
+    short = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.", text)
+    if short:
+        try:
+            day = dt.date(today.year, int(short.group(2)), int(short.group(1)))
+        except ValueError:
+            return None
+        return day if day >= today else day.replace(year=today.year + 1)
+    if not re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{2}(\d{2})?", text):
+        return None
+    try:
+        return parse_date(text, locale="de")
+    except (ValueError, IndexError, ParseError, UnknownLocaleError):
+        return None
+
+
+def parse_pause(
+    args: Sequence[str], *, now: dt.datetime, tz: ZoneInfo
+) -> PauseRequest | PauseProblem:
+    """`/pause`, `/pause bis 31.12.2026`, `/pause until 2026-12-31`: until the end of that day."""
+    words = [word for word in args if word.casefold() not in _FILLER_WORDS]
+    if not words:
+        return PauseRequest(until=OPEN_ENDED, last_day=None)
+    today = now.astimezone(tz).date()
+    day = _parse_day(" ".join(words), today) if len(words) == 1 else None
+    if day is None:
+        return PauseProblem.NOT_A_DATE
+    if day < today:
+        return PauseProblem.IN_THE_PAST
+    resume_at = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+    return PauseRequest(until=resume_at.astimezone(dt.UTC), last_day=day)
+
+
+def last_paused_day(member: Member, tz: ZoneInfo) -> dt.date | None:
+    """The last day of a dated pause as the member would say it; None when open-ended."""
+    if member.paused_until is None or member.paused_until >= OPEN_ENDED:
+        return None
+    return (member.paused_until.astimezone(tz) - dt.timedelta(days=1)).date()
+
+
+def show_date(day: dt.date, language: str) -> str:
+    return format_date(day, format="medium" if language == "de" else "long", locale=language)
+
+
+def is_paused(member: Member, now: dt.datetime) -> bool:
+    return member.paused_until is not None and member.paused_until > now
+
+
+def is_active(member: Member, now: dt.datetime) -> bool:
+    """Gets check-in prompts: consented, reachable and not paused."""
+    return member.consent_at is not None and member.reachable and not is_paused(member, now)
+
+
+@dataclass
+class Overview:
+    """What /members shows: how many members, where, and whether they can be reached."""
+
+    total: int = 0
+    active: int = 0
+    paused: int = 0
+    unreachable: int = 0
+    not_consented: int = 0
+    per_cohort: Counter[str] = field(default_factory=Counter)
+    per_region: Counter[str] = field(default_factory=Counter)
+
+
+def overview(
+    members: Sequence[Member], cohorts: Sequence[Cohort], *, now: dt.datetime, none_label: str
+) -> Overview:
+    names = {cohort.id: cohort.name for cohort in cohorts}
+    result = Overview(per_cohort=Counter({cohort.name: 0 for cohort in cohorts}))
+    for member in members:
+        result.total += 1
+        if member.consent_at is None:
+            result.not_consented += 1
+        elif not member.reachable:
+            result.unreachable += 1
+        elif is_paused(member, now):
+            result.paused += 1
+        else:
+            result.active += 1
+        result.per_cohort[names.get(member.cohort_id, none_label)] += 1
+        result.per_region[member.region or none_label] += 1
+    return result
