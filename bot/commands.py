@@ -36,6 +36,17 @@ class MenuCommand:
 MENU: tuple[MenuCommand, ...] = (
     MenuCommand("start", Audience.MEMBER),
     MenuCommand("help", Audience.MEMBER),
+    MenuCommand("profile", Audience.MEMBER),
+    MenuCommand("pause", Audience.MEMBER),
+    MenuCommand("resume", Audience.MEMBER),
+    MenuCommand("language", Audience.MEMBER),
+    MenuCommand("export", Audience.MEMBER),
+    MenuCommand("forget", Audience.MEMBER),
+    MenuCommand("invite", Audience.COORDINATOR),
+    MenuCommand("cohorts", Audience.COORDINATOR),
+    MenuCommand("members", Audience.COORDINATOR),
+    MenuCommand("coordinator", Audience.COORDINATOR),
+    MenuCommand("setgroup", Audience.COORDINATOR),
 )
 
 
