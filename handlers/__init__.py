@@ -6,10 +6,18 @@ group 0 holds commands before free text, so a command always wins over "answer t
 
 from __future__ import annotations
 
-from telegram.ext import CommandHandler, MessageHandler, filters
+from typing import Any
+
+from telegram.ext import (
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot.services import AlumniApplication
-from handlers import errors, start
+from handlers import coordinators, errors, groups, members, profile, start
 from handlers.text import TextRouter
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -19,13 +27,54 @@ def register_handlers(application: AlumniApplication) -> None:
     # --- commands in private chats
     application.add_handler(CommandHandler("start", start.start, filters=PRIVATE))
     application.add_handler(CommandHandler("help", start.help_command, filters=PRIVATE))
+    _register_members(application)
 
     # --- free text and media in private chats, routed by where the member's dialogue stands
     router = TextRouter()
+    router.route("profile", profile.on_text)
+    router.fallback(members.not_registered_fallback)
     application.add_handler(MessageHandler(PRIVATE & ~filters.COMMAND, router.handle))
 
     application.add_error_handler(errors.on_error)
 
 
+def _register_members(application: AlumniApplication) -> None:
+    """Onboarding, profile, privacy rights, coordinators, the alumni group (issue 3)."""
+    # Reachability is bookkeeping every feature relies on: group -1, before anything else.
+    application.add_handler(ChatMemberHandler(members.on_my_chat_member), group=-1)
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, groups.on_migration))
+    application.services.outbox.unreachable_hooks.append(members.mark_unreachable)
+    for name, callback in (
+        ("profile", members.profile_command),
+        ("pause", members.pause_command),
+        ("resume", members.resume_command),
+        ("language", members.language_command),
+        ("export", members.export_command),
+        ("forget", members.forget_command),
+    ):
+        application.add_handler(CommandHandler(name, callback, filters=PRIVATE))
+    # coordinator_only returns an Awaitable-typed callback; PTB's stubs want a Coroutine.
+    buttons: tuple[tuple[str, Any], ...] = (
+        (start.CALLBACK_PATTERN, start.on_consent_button),
+        (profile.CALLBACK_PATTERN, profile.on_button),
+        (members.LANGUAGE_PATTERN, members.on_language_button),
+        (members.FORGET_PATTERN, members.on_forget_button),
+        (coordinators.INVITE_PATTERN, coordinators.on_invite_button),
+    )
+    for pattern, button in buttons:
+        application.add_handler(CallbackQueryHandler(button, pattern=pattern))
+    # Coordinator commands answer everywhere, so that everyone else is refused everywhere.
+    guarded: tuple[tuple[str, Any], ...] = (
+        ("invite", coordinators.invite_command),
+        ("coordinator", coordinators.coordinator_command),
+        ("cohorts", coordinators.cohorts_command),
+        ("members", coordinators.members_command),
+        ("setgroup", groups.setgroup_command),
+    )
+    for name, command in guarded:
+        application.add_handler(CommandHandler(name, command))
+
+
 async def on_startup(application: AlumniApplication) -> None:
     """Re-arm what lives in the database (schedules, pending deliveries) after a (re)start."""
+    await coordinators.publish_menus_on_startup(application)
