@@ -77,7 +77,10 @@ class Outbox:
     # Called inside the transaction that records a successful send, by purpose-key prefix.
     sent_hooks: dict[str, SentHook] = field(default_factory=dict)
     unreachable_hooks: list[UnreachableHook] = field(default_factory=list)
+    # How many delivery cycles the worker has finished; lets tests await outcomes (no sleeps).
+    cycles: int = 0
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _cycle_done: asyncio.Condition = field(default_factory=asyncio.Condition)
     _task: asyncio.Task[None] | None = None
     _stopping: bool = False
 
@@ -116,6 +119,15 @@ class Outbox:
     def wake(self) -> None:
         self._wake.set()
 
+    async def wait_for_cycle(self, *, after: int, timeout: float) -> None:
+        """Return once the worker has finished a cycle that ended after cycle number `after`.
+
+        Read `cycles` before checking the database, then wait with that number: a cycle that
+        ends in between is not missed.
+        """
+        async with self._cycle_done:
+            await asyncio.wait_for(self._cycle_done.wait_for(lambda: self.cycles > after), timeout)
+
     # ---------------------------------------------------------------- worker
 
     async def start(self, bot: Bot) -> None:
@@ -149,6 +161,9 @@ class Outbox:
             except Exception:
                 logger.exception("outbox_cycle_failed")
                 delivered = 0
+            self.cycles += 1
+            async with self._cycle_done:
+                self._cycle_done.notify_all()
             if delivered:
                 continue
             await self._sleep_until_due()

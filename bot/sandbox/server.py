@@ -361,6 +361,7 @@ class SandboxServer:
         try:
             params = await self._read_params(request)
             self.calls.append((method, params))
+            await self.notify()  # tests may wait for a call to arrive (e.g. one that hangs)
             handler = self._handlers.get(method)
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
