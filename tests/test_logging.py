@@ -1,0 +1,90 @@
+"""The bot token never shows in the logs, at any level, in any format."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+from telegram import Update
+from telegram.ext import CommandHandler
+
+from bot.logging_setup import REDACTED, configure_logging, redact
+from bot.outbox import message_payload
+from bot.sandbox.harness import Harness
+from bot.services import BotContext
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(level)
+
+
+async def leaky(update: Update, context: BotContext) -> None:
+    """A handler whose exception text quotes the request URL, as HTTP libraries sometimes do."""
+    settings = context.services.settings
+    raise RuntimeError(f"POST {settings.bot_api_base_url}{settings.token}/sendMessage failed")
+
+
+@pytest.mark.usefixtures("restore_logging")
+async def test_the_token_never_appears_in_debug_output(bot: Harness) -> None:
+    token = bot.settings.token
+    stream = io.StringIO()
+    configure_logging(level="DEBUG", log_format="text", secrets=[token], stream=stream)
+    await bot.restart()  # start-up logs included: PTB logs the base URL with the token
+    bot.app.add_handler(CommandHandler("leak", leaky), group=-10)  # type: ignore[union-attr]
+
+    anna = bot.world.user("Anna")
+    await anna.send("/start")
+    await anna.expect("Hallo Anna")
+    await anna.send("/leak")
+    await anna.expect("schiefgelaufen")
+    bot.server.fail_next(1, status=502, description="Bad Gateway", methods={"sendMessage"})
+    async with bot.services.db.write() as session:
+        await bot.services.outbox.enqueue(
+            session, key="test:log", chat_id=anna.id, payload=message_payload("Erinnerung")
+        )
+        await session.commit()
+    bot.services.outbox.wake()
+    await anna.expect("Erinnerung")
+    await bot.stop()
+
+    output = stream.getvalue()
+    secret_half = token.split(":", 1)[1]
+    assert "Set Bot API URL" in output and REDACTED in output  # the dangerous line was there
+    assert "update_failed" in output and "outbox_retry" in output
+    assert "logger=httpx" not in output  # httpx stays at WARNING
+    assert token not in output and secret_half not in output
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_json_lines_are_redacted_including_tracebacks() -> None:
+    token = "123456:AAbbCCddEEffGGhhIIjjKKllMMnn"
+    stream = io.StringIO()
+    configure_logging(level="INFO", log_format="json", secrets=[token], stream=stream)
+    log = logging.getLogger("test.json")
+    log.info("calling https://api.telegram.org/bot%s/getMe", token)
+    try:
+        raise ValueError(f"bad url https://api.telegram.org/bot{token.replace(':', '%3A')}/x")
+    except ValueError:
+        log.exception("request_failed")
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [line["levelname"] for line in lines] == ["INFO", "ERROR"]
+    assert lines[0]["message"] == f"calling https://api.telegram.org/bot{REDACTED}/getMe"
+    assert "ValueError" in lines[1]["exc_info"]
+    assert "AAbbCC" not in stream.getvalue()
+
+
+def test_redact_covers_every_form_of_the_token() -> None:
+    token = "123456:AAbbCCddEEffGGhhIIjjKKllMMnn"
+    text = f"a {token} b 123456%3AAAbbCCddEEffGGhhIIjjKKllMMnn c AAbbCCddEEffGGhhIIjjKKllMMnn"
+    assert redact(text, [token]) == f"a {REDACTED} b {REDACTED} c {REDACTED}"
+    assert redact("nothing secret", []) == "nothing secret"
