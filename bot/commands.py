@@ -42,11 +42,14 @@ MENU: tuple[MenuCommand, ...] = (
     MenuCommand("language", Audience.MEMBER),
     MenuCommand("export", Audience.MEMBER),
     MenuCommand("forget", Audience.MEMBER),
+    MenuCommand("checkin", Audience.MEMBER),
     MenuCommand("invite", Audience.COORDINATOR),
     MenuCommand("cohorts", Audience.COORDINATOR),
     MenuCommand("members", Audience.COORDINATOR),
     MenuCommand("coordinator", Audience.COORDINATOR),
     MenuCommand("setgroup", Audience.COORDINATOR),
+    MenuCommand("round", Audience.COORDINATOR),
+    MenuCommand("questions", Audience.COORDINATOR),
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -12,6 +13,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pytimeparse.timeparse import timeparse as parse_timespan
 
 from bot.quiet_hours import QuietHours
+from bot.schedule import CheckinSchedule, parse_reminders
+from bot.themes import load_lexicon_file
 
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 SUPPORTED_LANGUAGES = ("de", "en")
@@ -78,6 +81,8 @@ class Settings(BaseSettings):
     checkin_reminders: str = "open+5d,close-2d"
     quiet_hours: str = "20:00-08:00"
     answer_max_chars: int = Field(default=1500, gt=0, le=3500)
+    checkin_default_visibility: Literal["all", "coordinators", "anonymous"] = "all"
+    checkin_themes_file: str | None = None  # TOML lexicon; empty: the built-in German one
 
     # Privacy: how long anything personal is kept
     retention: Duration = dt.timedelta(days=730)
@@ -99,6 +104,26 @@ class Settings(BaseSettings):
     def _quiet_window(cls, value: str) -> str:
         QuietHours.parse(value)
         return value
+
+    @field_validator("checkin_schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        # Empty: no automatic rounds; coordinators open them with /round open.
+        return CheckinSchedule.parse(value).expression if value.strip() else ""
+
+    @field_validator("checkin_reminders")
+    @classmethod
+    def _reminder_stages(cls, value: str) -> str:
+        parse_reminders(value)
+        return value
+
+    @field_validator("checkin_themes_file")
+    @classmethod
+    def _lexicon_file(cls, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        load_lexicon_file(Path(value.strip()))
+        return value.strip()
 
     @field_validator("bot_api_base_url")
     @classmethod

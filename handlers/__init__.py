@@ -17,7 +17,11 @@ from telegram.ext import (
 )
 
 from bot.services import AlumniApplication
+from handlers import checkin as checkin_handler
 from handlers import coordinators, errors, groups, members, profile, start
+from handlers import digest as digest_handler
+from handlers import questions as questions_handler
+from handlers import rounds as rounds_handler
 from handlers.text import TextRouter
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -28,11 +32,15 @@ def register_handlers(application: AlumniApplication) -> None:
     application.add_handler(CommandHandler("start", start.start, filters=PRIVATE))
     application.add_handler(CommandHandler("help", start.help_command, filters=PRIVATE))
     _register_members(application)
+    _register_digest(application)
+    _register_rounds(application)
 
     # --- free text and media in private chats, routed by where the member's dialogue stands
     router = TextRouter()
     router.route("profile", profile.on_text)
+    router.route("checkin", checkin_handler.on_text)
     router.fallback(members.not_registered_fallback)
+    router.fallback(checkin_handler.fallback)
     application.add_handler(MessageHandler(PRIVATE & ~filters.COMMAND, router.handle))
 
     application.add_error_handler(errors.on_error)
@@ -75,6 +83,27 @@ def _register_members(application: AlumniApplication) -> None:
         application.add_handler(CommandHandler(name, command))
 
 
+def _register_digest(application: AlumniApplication) -> None:
+    """/digest (issue 5): answered everywhere, so non-coordinators are refused everywhere."""
+    command: Any = digest_handler.digest_command  # PTB's stubs want a Coroutine type
+    application.add_handler(CommandHandler("digest", command))
+
+
+def _register_rounds(application: AlumniApplication) -> None:
+    """Check-in rounds (issue 4): /checkin for members; /round and /questions guarded."""
+    application.add_handler(
+        CommandHandler("checkin", checkin_handler.checkin_command, filters=PRIVATE)
+    )
+    application.add_handler(CallbackQueryHandler(checkin_handler.on_button, pattern=r"^ci:"))
+    guarded: tuple[tuple[str, Any], ...] = (
+        ("round", rounds_handler.round_command),
+        ("questions", questions_handler.questions_command),
+    )
+    for name, command in guarded:
+        application.add_handler(CommandHandler(name, command))
+
+
 async def on_startup(application: AlumniApplication) -> None:
     """Re-arm what lives in the database (schedules, pending deliveries) after a (re)start."""
     await coordinators.publish_menus_on_startup(application)
+    await rounds_handler.arm(application)

@@ -229,6 +229,19 @@ class Answer(SQLModel, table=True):
     updated_at: dt.datetime = _created_at()
 
 
+class ScheduleState(SQLModel, table=True):
+    """When this database started following the round schedule (one row).
+
+    A scheduled opening missed while the bot was down is opened on start, but only if it lies
+    after this moment: a fresh install does not open a round for a slot from before it existed.
+    """
+
+    __tablename__ = "schedule_state"
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: dt.datetime = _created_at()
+
+
 # --------------------------------------------------------------------------------------------
 # Digests (migration 0004)
 # --------------------------------------------------------------------------------------------

@@ -99,8 +99,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_participation_member_id"), ["member_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_participation_round_id"), ["round_id"], unique=False)
 
+    op.create_table(
+        "schedule_state",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("started_at", storage.types.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("schedule_state")
     with op.batch_alter_table("participation", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_participation_round_id"))
         batch_op.drop_index(batch_op.f("ix_participation_member_id"))

@@ -1,0 +1,462 @@
+"""A member's check-in: the next unanswered question, answers, the summary, visibility.
+
+The position is never kept in memory: it is "the first question of the round without an answer"
+in the database, so after a restart the member continues exactly there. `Member.awaiting` only
+says that free text should go to the check-in ("checkin:<round>") or replace one answer
+("checkin:<round>:edit:<round question>"). Every change is committed before the bot replies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from babel.dates import format_datetime
+from markupsafe import Markup
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.schedule import CheckinSchedule
+from bot.services import Services
+from bot.themes import hashtags, lexicon_for
+from storage import rounds as store
+from storage.tables import Answer, Member, Participation, Round, RoundQuestion, RoundStatus
+from storage.types import utcnow
+
+PREFIX = "checkin"
+CALLBACK = "ci"  # callback data: ci:<action>:<id>[:<value>]
+VISIBILITIES = ("all", "coordinators", "anonymous")
+TRIM_MARK = " …"
+
+
+# ------------------------------------------------------------------------------ time and dates
+
+
+def is_open(round_: Round, now: dt.datetime) -> bool:
+    """Open in the database and not past its closing time (the close job may run a bit late)."""
+    return round_.status == RoundStatus.OPEN and round_.closes_at > now
+
+
+def format_moment(moment: dt.datetime, language: str, services: Services) -> str:
+    """`Montag, 4. Januar 2027, 10:00 Uhr` / `Monday, 4 January 2027, 10:00`."""
+    pattern = "EEEE, d. MMMM y, HH:mm 'Uhr'" if language == "de" else "EEEE, d MMMM y, HH:mm"
+    return format_datetime(moment, pattern, tzinfo=services.settings.tz, locale=language)
+
+
+def schedule_of(services: Services) -> CheckinSchedule | None:
+    expression = services.settings.checkin_schedule
+    return CheckinSchedule.parse(expression) if expression else None
+
+
+def next_opening(services: Services, now: dt.datetime) -> dt.datetime | None:
+    schedule = schedule_of(services)
+    return schedule.next_after(now, services.settings.tz) if schedule else None
+
+
+def next_round_text(services: Services, language: str, now: dt.datetime) -> Markup:
+    """'The next one starts on DATE' (or: when the coordinators start it)."""
+    upcoming = next_opening(services, now)
+    if upcoming is None:
+        return services.translate(language, "checkin.next_unscheduled")
+    return services.translate(
+        language, "checkin.next_on", date=format_moment(upcoming, language, services)
+    )
+
+
+# ------------------------------------------------------------------------------ progress
+
+
+@dataclass
+class Progress:
+    """Where one member stands in one round, read from the database."""
+
+    round: Round
+    questions: list[RoundQuestion]
+    answers: dict[int, Answer]
+    participation: Participation
+
+    def next_question(self) -> RoundQuestion | None:
+        return next((q for q in self.questions if q.id not in self.answers), None)
+
+    def find(self, round_question_id: int) -> RoundQuestion | None:
+        return next((q for q in self.questions if q.id == round_question_id), None)
+
+
+async def load_progress(session: AsyncSession, *, round_: Round, member: Member) -> Progress:
+    assert round_.id is not None and member.id is not None
+    return Progress(
+        round=round_,
+        questions=list(await store.round_questions(session, round_id=round_.id)),
+        answers=await store.answers_of(session, round_id=round_.id, member_id=member.id),
+        participation=await store.ensure_participation(
+            session, round_id=round_.id, member_id=member.id
+        ),
+    )
+
+
+def parse_awaiting(awaiting: str | None) -> tuple[int | None, int | None]:
+    """`checkin:7` → (7, None); `checkin:7:edit:31` → (7, 31); anything else → (None, None)."""
+    parts = (awaiting or "").split(":")
+    if len(parts) < 2 or parts[0] != PREFIX or not parts[1].isdigit():
+        return None, None
+    if len(parts) == 4 and parts[2] == "edit" and parts[3].isdigit():
+        return int(parts[1]), int(parts[3])
+    return int(parts[1]), None
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut an overlong answer at a word boundary, marked with an ellipsis."""
+    room = limit - len(TRIM_MARK)
+    cut = text[:room]
+    if " " in cut[room // 2 :]:
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip() + TRIM_MARK
+
+
+# ------------------------------------------------------------------------------ rendering
+
+
+@dataclass
+class Reply:
+    """What the bot answers; `edit` asks to replace the pressed message instead."""
+
+    text: Markup
+    markup: InlineKeyboardMarkup | None = None
+    edit: bool = False
+
+
+def question_text(language: str, rq: RoundQuestion) -> str:
+    return (rq.text_en or rq.text_de) if language == "en" else rq.text_de
+
+
+def _language(services: Services, member: Member) -> str:
+    return services.translate.language_for(member.language)
+
+
+def _ask(services: Services, member: Member, progress_questions: list[RoundQuestion],
+         rq: RoundQuestion) -> Markup:  # fmt: skip
+    language = _language(services, member)
+    return services.translate(
+        language,
+        "checkin.question",
+        number=rq.position,
+        total=len(progress_questions),
+        question=question_text(language, rq),
+    )
+
+
+def question_markup(services: Services, member: Member, rq: RoundQuestion) -> InlineKeyboardMarkup:
+    t, language = services.translate, _language(services, member)
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    str(t(language, "checkin.button.skip")),
+                    callback_data=f"{CALLBACK}:skip:{rq.id}",
+                ),
+                InlineKeyboardButton(
+                    str(t(language, "checkin.button.later")),
+                    callback_data=f"{CALLBACK}:later:{rq.round_id}",
+                ),
+            ]
+        ]
+    )
+
+
+def render_prompt(
+    services: Services, member: Member, round_: Round, copies: list[RoundQuestion]
+) -> tuple[Markup, InlineKeyboardMarkup]:
+    """The greeting with the first question, queued for every member when a round opens."""
+    language = _language(services, member)
+    greeting = services.translate(
+        language,
+        "checkin.greeting",
+        name=member.display_name or "",
+        number=round_.number,
+        total=len(copies),
+        until=format_moment(round_.closes_at, language, services),
+    )
+    first = copies[0]
+    return greeting + Markup("\n\n") + _ask(services, member, copies, first), question_markup(
+        services, member, first
+    )
+
+
+def render_reminder(
+    services: Services, member: Member, round_: Round, *, answered: int, total: int
+) -> tuple[Markup, InlineKeyboardMarkup]:
+    language = _language(services, member)
+    text = services.translate(
+        language,
+        "checkin.reminder",
+        name=member.display_name or "",
+        number=round_.number,
+        answered=answered,
+        total=total,
+        until=format_moment(round_.closes_at, language, services),
+    )
+    button = InlineKeyboardButton(
+        str(services.translate(language, "checkin.button.continue")),
+        callback_data=f"{CALLBACK}:go:{round_.id}",
+    )
+    return text, InlineKeyboardMarkup([[button]])
+
+
+def render_summary(services: Services, member: Member, progress: Progress) -> Reply:
+    """All answers, a button to change each, and the visibility choice for this round."""
+    t, language = services.translate, _language(services, member)
+    lines = [t(language, "checkin.summary.title", number=progress.round.number)]
+    for rq in progress.questions:
+        answer = progress.answers.get(rq.id or 0)
+        given = answer.text if answer is not None and answer.text else None
+        lines.append(
+            t(
+                language,
+                "checkin.summary.item",
+                number=rq.position,
+                question=question_text(language, rq),
+                answer=given or t(language, "checkin.summary.skipped"),
+            )
+        )
+    visibility = progress.participation.visibility or services.settings.checkin_default_visibility
+    lines.append(
+        t(
+            language,
+            "checkin.summary.footer",
+            visibility=t(language, f"checkin.visibility.{visibility}"),
+            until=format_moment(progress.round.closes_at, language, services),
+        )
+    )
+    edit_buttons = [
+        InlineKeyboardButton(
+            str(t(language, "checkin.button.edit", number=rq.position)),
+            callback_data=f"{CALLBACK}:edit:{rq.id}",
+        )
+        for rq in progress.questions
+    ]
+    rows = [edit_buttons[i : i + 3] for i in range(0, len(edit_buttons), 3)]
+    rows += [
+        [
+            InlineKeyboardButton(
+                ("✓ " if choice == visibility else "")
+                + str(t(language, f"checkin.button.visibility.{choice}")),
+                callback_data=f"{CALLBACK}:vis:{progress.round.id}:{choice}",
+            )
+        ]
+        for choice in VISIBILITIES
+    ]
+    return Reply(Markup("\n\n").join(lines), InlineKeyboardMarkup(rows))
+
+
+def render_next(services: Services, member: Member, progress: Progress, *, saved: bool) -> Reply:
+    """The next unanswered question, or the summary when there is none."""
+    rq = progress.next_question()
+    if rq is None:
+        return render_summary(services, member, progress)
+    text = _ask(services, member, progress.questions, rq)
+    if saved:
+        text = (
+            services.translate(_language(services, member), "checkin.saved") + Markup("\n\n") + text
+        )
+    return Reply(text, question_markup(services, member, rq))
+
+
+def closed_reply(services: Services, member: Member, now: dt.datetime) -> Reply:
+    language = _language(services, member)
+    return Reply(
+        services.translate(language, "checkin.closed")
+        + Markup(" ")
+        + next_round_text(services, language, now)
+    )
+
+
+# ------------------------------------------------------------------------------ the flow
+
+
+async def _finish_if_done(
+    session: AsyncSession, *, services: Services, member: Member, progress: Progress
+) -> None:
+    """Mark the participation finished once every question has an answer or a skip."""
+    participation = progress.participation
+    now = utcnow()
+    participation.started_at = participation.started_at or now
+    # The digest needs a visibility for every answer, so the default applies from the first one.
+    participation.visibility = (
+        participation.visibility or services.settings.checkin_default_visibility
+    )
+    if progress.next_question() is None and participation.finished_at is None:
+        participation.finished_at = now
+    session.add(participation)
+    member.awaiting = None if progress.next_question() is None else f"{PREFIX}:{progress.round.id}"
+    member.draft = None
+    session.add(member)
+
+
+async def save(
+    session: AsyncSession,
+    *,
+    services: Services,
+    member: Member,
+    progress: Progress,
+    rq: RoundQuestion,
+    text: str | None,
+) -> Answer:
+    """Store (or replace) one answer with its themes and hashtags; None means skipped."""
+    assert rq.id is not None and member.id is not None
+    lexicon = lexicon_for(services.settings.checkin_themes_file)
+    answer = await store.save_answer(
+        session,
+        existing=progress.answers.get(rq.id),
+        round_id=rq.round_id,
+        round_question_id=rq.id,
+        member_id=member.id,
+        text=text,
+        themes=lexicon.tag(text) if text else [],
+        hashtags=hashtags(text) if text else [],
+    )
+    progress.answers[rq.id] = answer
+    await _finish_if_done(session, services=services, member=member, progress=progress)
+    return answer
+
+
+async def take_text(
+    session: AsyncSession, *, services: Services, member: Member, text: str | None
+) -> Reply:
+    """A message from the member while a check-in may be running (the caller commits)."""
+    now = utcnow()
+    round_id, edit_id = parse_awaiting(member.awaiting)
+    round_ = await store.current_round(session)
+    if round_ is None or not is_open(round_, now) or (round_id and round_id != round_.id):
+        member.awaiting, member.draft = None, None
+        session.add(member)
+        return closed_reply(services, member, now)
+    progress = await load_progress(session, round_=round_, member=member)
+    rq = progress.find(edit_id) if edit_id else progress.next_question()
+    if rq is None:
+        return render_summary(services, member, progress)
+    language = _language(services, member)
+    if text is None or not text.strip():
+        hint = services.translate(language, "checkin.text_needed", number=rq.position)
+        return Reply(hint)
+    text = text.strip()
+    limit = services.settings.answer_max_chars
+    if len(text) > limit:
+        member.draft = text
+        member.awaiting = member.awaiting or f"{PREFIX}:{round_.id}"
+        session.add(member)
+        return too_long_reply(services, member, rq, length=len(text))
+    await save(session, services=services, member=member, progress=progress, rq=rq, text=text)
+    if edit_id:
+        return render_summary(services, member, progress)
+    return render_next(services, member, progress, saved=True)
+
+
+def too_long_reply(services: Services, member: Member, rq: RoundQuestion, *, length: int) -> Reply:
+    language = _language(services, member)
+    limit = services.settings.answer_max_chars
+    text = services.translate(language, "checkin.too_long", length=length, limit=limit)
+    button = InlineKeyboardButton(
+        str(services.translate(language, "checkin.button.trim", limit=limit)),
+        callback_data=f"{CALLBACK}:trim:{rq.id}",
+    )
+    return Reply(text, InlineKeyboardMarkup([[button]]))
+
+
+async def start(session: AsyncSession, *, services: Services, member: Member) -> Reply:
+    """`/checkin` (or "continue"): the next unanswered question, else the summary."""
+    now = utcnow()
+    round_ = await store.current_round(session)
+    if round_ is None or not is_open(round_, now):
+        member.awaiting = None
+        session.add(member)
+        language = _language(services, member)
+        return Reply(
+            services.translate(language, "checkin.no_round")
+            + Markup(" ")
+            + next_round_text(services, language, now)
+        )
+    progress = await load_progress(session, round_=round_, member=member)
+    progress.participation.postponed_at = None
+    session.add(progress.participation)
+    member.awaiting = f"{PREFIX}:{round_.id}" if progress.next_question() else None
+    session.add(member)
+    return render_next(services, member, progress, saved=False)
+
+
+async def _round_of(
+    session: AsyncSession, *, round_question_id: int
+) -> tuple[Round | None, RoundQuestion | None]:
+    rq = await session.get(RoundQuestion, round_question_id)
+    round_ = await store.get_round(session, round_id=rq.round_id) if rq else None
+    return round_, rq
+
+
+async def button(
+    session: AsyncSession, *, services: Services, member: Member, action: str, ident: int,
+    value: str | None,
+) -> Reply:  # fmt: skip
+    """A press on one of the check-in buttons (the caller commits)."""
+    now = utcnow()
+    if action in ("later", "go", "vis"):
+        round_ = await store.get_round(session, round_id=ident)
+        rq = None
+    else:
+        round_, rq = await _round_of(session, round_question_id=ident)
+    if round_ is None or not is_open(round_, now):
+        return closed_reply(services, member, now)
+    progress = await load_progress(session, round_=round_, member=member)
+    language = _language(services, member)
+    t = services.translate
+    if action == "go":
+        return await start(session, services=services, member=member)
+    if action == "later":
+        progress.participation.postponed_at = now
+        session.add(progress.participation)
+        member.awaiting = None
+        session.add(member)
+        until = format_moment(round_.closes_at, language, services)
+        return Reply(t(language, "checkin.postponed", until=until))
+    if action == "vis" and value in VISIBILITIES:
+        progress.participation.visibility = value
+        session.add(progress.participation)
+        reply = render_summary(services, member, progress)
+        reply.edit = True
+        return reply
+    if rq is None or rq.id is None:
+        return render_next(services, member, progress, saved=False)
+    if action == "skip":
+        if rq.id in progress.answers:  # an old message's button: the answer stays
+            return render_next(services, member, progress, saved=False)
+        await save(session, services=services, member=member, progress=progress, rq=rq, text=None)
+        return render_next(services, member, progress, saved=False)
+    if action == "edit":
+        member.awaiting = f"{PREFIX}:{round_.id}:edit:{rq.id}"
+        session.add(member)
+        answer = progress.answers.get(rq.id)
+        current = answer.text if answer is not None and answer.text else None
+        return Reply(
+            t(
+                language,
+                "checkin.edit",
+                number=rq.position,
+                question=question_text(language, rq),
+                current=current or t(language, "checkin.summary.skipped"),
+            )
+        )
+    if action == "trim" and member.draft:
+        text = shorten(member.draft, services.settings.answer_max_chars)
+        editing = parse_awaiting(member.awaiting)[1] is not None
+        await save(session, services=services, member=member, progress=progress, rq=rq, text=text)
+        if editing:
+            return render_summary(services, member, progress)
+        return render_next(services, member, progress, saved=True)
+    return render_next(services, member, progress, saved=False)
+
+
+async def has_open_question(session: AsyncSession, *, member: Member) -> bool:
+    """Was the member asked in the open round and has not finished? (free text → answer)"""
+    round_ = await store.current_round(session)
+    if round_ is None or round_.id is None or member.id is None or not is_open(round_, utcnow()):
+        return False
+    participation = await store.get_participation(session, round_id=round_.id, member_id=member.id)
+    return participation is not None and participation.finished_at is None

@@ -1,0 +1,107 @@
+"""The member's check-in in private chat: /checkin, answers, buttons (bot.checkin decides)."""
+
+from __future__ import annotations
+
+import contextlib
+
+from telegram import Update
+from telegram.error import BadRequest
+
+from bot import checkin
+from bot.checkin import Reply
+from bot.services import BotContext
+from handlers.common import reply, send_text
+from storage import members as member_store
+from storage.tables import Member
+
+
+async def _send(update: Update, context: BotContext, answer: Reply) -> None:
+    query = update.callback_query
+    if answer.edit and query is not None and query.message is not None:
+        with contextlib.suppress(BadRequest):  # "not modified": the same choice pressed again
+            await query.edit_message_text(str(answer.text), reply_markup=answer.markup)
+        return
+    await send_text(update, context, answer.text, reply_markup=answer.markup)
+
+
+async def _fresh(update: Update, context: BotContext) -> Member | None:
+    user = update.effective_user
+    if user is None:
+        return None
+    async with context.services.db.session() as session:
+        member = await member_store.get_member(session, telegram_id=user.id)
+    return member if member is not None and member.consent_at is not None else None
+
+
+async def checkin_command(update: Update, context: BotContext) -> None:
+    """The member gets their next unanswered question (or their summary)."""
+    member = await _fresh(update, context)
+    if member is None:
+        await reply(update, context, "checkin.not_member")
+        return
+    services = context.services
+    async with services.db.write() as session:
+        stored = await session.get(Member, member.id)
+        assert stored is not None
+        answer = await checkin.start(session, services=services, member=stored)
+        await session.commit()
+    await _send(update, context, answer)
+
+
+async def on_text(update: Update, context: BotContext, member: Member) -> None:
+    """The member's message is their answer; it is committed before the bot replies."""
+    message = update.effective_message
+    text = message.text if message is not None else None
+    services = context.services
+    async with services.db.write() as session:
+        stored = await session.get(Member, member.id)
+        assert stored is not None
+        answer = await checkin.take_text(session, services=services, member=stored, text=text)
+        await session.commit()
+    await _send(update, context, answer)
+
+
+async def fallback(update: Update, context: BotContext, member: Member | None) -> bool:
+    """Free text from a member who was asked in the open round and has not finished."""
+    if member is None or member.consent_at is None:
+        return False
+    async with context.services.db.session() as session:
+        claimed = await checkin.has_open_question(session, member=member)
+    if claimed:
+        await on_text(update, context, member)
+    return claimed
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    """Skip, later, change an answer, choose the visibility, take a shortened answer."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    parts = query.data.split(":")
+    if len(parts) < 3 or not parts[2].isdigit():
+        await query.answer()
+        return
+    member = await _fresh(update, context)
+    if member is None:
+        await query.answer()
+        await reply(update, context, "checkin.not_member")
+        return
+    services = context.services
+    async with services.db.write() as session:
+        stored = await session.get(Member, member.id)
+        assert stored is not None
+        answer = await checkin.button(
+            session,
+            services=services,
+            member=stored,
+            action=parts[1],
+            ident=int(parts[2]),
+            value=parts[3] if len(parts) > 3 else None,
+        )
+        await session.commit()
+    await query.answer()
+    if parts[1] in ("skip", "later", "trim") and query.message is not None:
+        # The question is dealt with: its buttons go, so an old message cannot be pressed twice.
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_reply_markup(reply_markup=None)
+    await _send(update, context, answer)

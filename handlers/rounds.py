@@ -1,0 +1,284 @@
+"""/round for coordinators, and the jobs that open, remind and close rounds on time.
+
+PTB jobs live in memory, so they are rebuilt from the database at every start (`arm`) and after
+every change, each under a fixed name so re-arming replaces rather than duplicates.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from apscheduler.jobstores.base import JobLookupError
+from markupsafe import Markup
+from telegram import Update
+from telegram.ext import JobQueue
+
+from bot import rounds
+from bot.checkin import format_moment, is_open
+from bot.config import parse_duration
+from bot.services import AlumniApplication, BotContext, Services
+from handlers.common import coordinator_only, language_of, reply, send_long
+from storage import rounds as store
+from storage.types import utcnow
+
+logger = logging.getLogger(__name__)
+
+JOB_OPEN = "checkin:open"
+JOB_PREFIX = "checkin:"
+
+
+def _job_close(round_id: int) -> str:
+    return f"checkin:close:{round_id}"
+
+
+def _job_remind(round_id: int, stage: int) -> str:
+    return f"checkin:remind:{round_id}:{stage}"
+
+
+# ------------------------------------------------------------------------------ jobs
+
+
+JobCallback = Callable[[BotContext], Coroutine[Any, Any, None]]
+
+
+def _run_at(queue: JobQueue[Any], name: str, when: dt.datetime, callback: JobCallback,
+            data: object) -> None:  # fmt: skip
+    for job in queue.get_jobs_by_name(name):
+        with contextlib.suppress(JobLookupError):
+            job.schedule_removal()
+    queue.run_once(
+        callback,
+        when=max(when, utcnow()),
+        name=name,
+        data=data,
+        job_kwargs={"misfire_grace_time": None},  # late (busy loop, suspended host) still runs
+    )
+
+
+async def arm(application: AlumniApplication) -> None:
+    """Catch up on what fell due while the bot was down, then schedule what comes next."""
+    services = application.services
+    async with services.db.write() as session:
+        changed = await rounds.catch_up(session, services=services, now=utcnow())
+        await session.commit()
+    if changed:
+        services.outbox.wake()
+    await rearm(application)
+
+
+async def rearm(application: AlumniApplication) -> None:
+    """Replace every check-in job with what the database and the settings say now."""
+    queue = application.job_queue
+    assert queue is not None, "python-telegram-bot[job-queue] is required"
+    services = application.services
+    async with services.db.session() as session:
+        plan = await rounds.plan(session, services=services, now=utcnow())
+    wanted: set[str] = set()
+    if plan.next_opening is not None:
+        wanted.add(JOB_OPEN)
+        _run_at(queue, JOB_OPEN, plan.next_opening, _open_job, plan.next_opening)
+    if plan.round_id is not None and plan.closes_at is not None:
+        wanted.add(_job_close(plan.round_id))
+        _run_at(queue, _job_close(plan.round_id), plan.closes_at, _close_job, plan.round_id)
+        now = utcnow()
+        for stage, due in plan.reminders:
+            if due > now:
+                name = _job_remind(plan.round_id, stage.number)
+                wanted.add(name)
+                _run_at(queue, name, due, _remind_job, (plan.round_id, stage.number))
+    for job in queue.jobs():
+        if job.name and job.name.startswith(JOB_PREFIX) and job.name not in wanted:
+            with contextlib.suppress(JobLookupError):
+                job.schedule_removal()
+
+
+def _application(context: BotContext) -> AlumniApplication:
+    application = context.application
+    assert isinstance(application, AlumniApplication)
+    return application
+
+
+async def _open_job(context: BotContext) -> None:
+    """The schedule's opening time has come: open the round and prompt every active member."""
+    assert context.job is not None
+    slot: dt.datetime = context.job.data  # type: ignore[assignment]
+    services = context.services
+    duration = services.settings.checkin_duration
+    async with services.db.write() as session:
+        opened = await rounds.open_round(
+            session,
+            services=services,
+            now=utcnow(),
+            duration=duration,
+            scheduled_for=slot,
+            closes_at=slot + duration,
+        )
+        await session.commit()
+    if opened is not None:
+        services.outbox.wake()
+    await rearm(_application(context))
+
+
+async def _close_job(context: BotContext) -> None:
+    """The round's time is up: close it (the digest follows in the same transaction)."""
+    assert context.job is not None
+    round_id: int = context.job.data  # type: ignore[assignment]
+    services = context.services
+    async with services.db.write() as session:
+        round_ = await store.get_round(session, round_id=round_id)
+        if round_ is not None and round_.status == "open":
+            await rounds.close_round(session, services=services, round_=round_, now=utcnow())
+        await session.commit()
+    services.outbox.wake()
+    await rearm(_application(context))
+
+
+async def _remind_job(context: BotContext) -> None:
+    """A reminder stage is due: members who have not finished hear from the bot once."""
+    assert context.job is not None
+    data: tuple[int, int] = context.job.data  # type: ignore[assignment]
+    await _remind(context.services, round_id=data[0], stage=str(data[1]))
+
+
+async def _remind(services: Services, *, round_id: int, stage: str) -> int:
+    async with services.db.write() as session:
+        round_ = await store.get_round(session, round_id=round_id)
+        queued = 0
+        if round_ is not None and is_open(round_, utcnow()):
+            queued = await rounds.send_reminders(
+                session, services=services, round_=round_, stage=stage, now=utcnow()
+            )
+        await session.commit()
+    services.outbox.wake()
+    return queued
+
+
+# ------------------------------------------------------------------------------ /round
+
+
+@coordinator_only
+async def round_command(update: Update, context: BotContext) -> None:
+    """Coordinators see the current round's status, or open, close or remind."""
+    args = list(context.args or [])
+    action = args[0].casefold() if args else "status"
+    if action in ("open", "öffnen", "start"):
+        await _open(update, context, args[1:])
+    elif action in ("close", "schließen", "schliessen", "stop"):
+        await _close(update, context)
+    elif action in ("remind", "erinnern"):
+        await _remind_now(update, context)
+    elif action == "status":
+        await _status(update, context)
+    else:
+        await reply(update, context, "round.usage")
+
+
+async def _open(update: Update, context: BotContext, args: list[str]) -> None:
+    services = context.services
+    duration = services.settings.checkin_duration
+    if args:
+        try:
+            duration = parse_duration(" ".join(args))
+        except ValueError:
+            await reply(update, context, "round.bad_duration", given=" ".join(args))
+            return
+        if duration <= dt.timedelta(0):
+            await reply(update, context, "round.bad_duration", given=" ".join(args))
+            return
+    user = update.effective_user
+    async with services.db.write() as session:
+        current = await store.current_round(session)
+        opened = None
+        if current is None:
+            opened = await rounds.open_round(
+                session,
+                services=services,
+                now=utcnow(),
+                duration=duration,
+                opened_by=user.id if user else None,
+            )
+        await session.commit()
+    language = await language_of(update, context)
+    if current is not None:
+        await reply(update, context, "round.already_open", number=current.number,
+                    until=format_moment(current.closes_at, language, services))  # fmt: skip
+        return
+    if opened is None:
+        await reply(update, context, "round.no_questions")
+        return
+    services.outbox.wake()
+    await rearm(_application(context))
+    async with services.db.session() as session:
+        asked = len(await store.participants(session, round_id=opened.id or 0))
+    await reply(update, context, "round.opened", number=opened.number, asked=asked,
+                until=format_moment(opened.closes_at, language, services))  # fmt: skip
+
+
+async def _close(update: Update, context: BotContext) -> None:
+    services = context.services
+    async with services.db.write() as session:
+        current = await store.current_round(session)
+        if current is not None:
+            await rounds.close_round(session, services=services, round_=current, now=utcnow())
+        await session.commit()
+    if current is None:
+        await reply(update, context, "round.none_open")
+        return
+    services.outbox.wake()
+    await rearm(_application(context))
+    await reply(update, context, "round.closed", number=current.number)
+
+
+async def _remind_now(update: Update, context: BotContext) -> None:
+    services = context.services
+    async with services.db.session() as session:
+        current = await store.current_round(session)
+    if current is None or current.id is None:
+        await reply(update, context, "round.none_open")
+        return
+    # Keyed by the command's message id: a redelivered update reminds nobody twice.
+    message = update.effective_message
+    stage = f"manual-{message.message_id if message else 0}"
+    queued = await _remind(services, round_id=current.id, stage=stage)
+    await reply(update, context, "round.reminded", number=current.number, count=queued)
+
+
+async def _status(update: Update, context: BotContext) -> None:
+    services = context.services
+    language = await language_of(update, context)
+    t = services.translate
+    async with services.db.session() as session:
+        current = await store.current_round(session) or await store.latest_round(session)
+        if current is None:
+            report = None
+        else:
+            report = await rounds.report(
+                session, round_=current, no_cohort=str(t(language, "round.no_cohort"))
+            )
+    if report is None:
+        await reply(update, context, "round.none_yet")
+        return
+    await send_long(update, context, _render_status(services, language, report))
+
+
+def _render_status(services: Services, language: str, report: rounds.RoundReport) -> list[Markup]:
+    t, round_ = services.translate, report.round
+    key = "round.status.open" if round_.status == "open" else "round.status.closed"
+    moment = round_.closes_at if round_.status == "open" else (round_.closed_at or round_.closes_at)
+    sections = [
+        t(language, key, number=round_.number, date=format_moment(moment, language, services),
+          finished=report.finished, asked=report.asked, started=report.started)
+    ]  # fmt: skip
+    for cohort in report.cohorts:
+        lines = [
+            t(language, "round.status.cohort", cohort=cohort.name, finished=cohort.finished,
+              asked=cohort.asked)
+        ]  # fmt: skip
+        if cohort.missing:
+            lines.append(t(language, "round.status.missing", names=", ".join(cohort.missing)))
+        sections.append(Markup("\n").join(lines))
+    return sections

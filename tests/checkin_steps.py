@@ -1,0 +1,96 @@
+"""Steps the check-in and round tests share: a coordinator, opening a round, reading the DB."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import factories
+from sqlmodel import col, select
+
+from bot.sandbox.driver import Person
+from bot.sandbox.harness import Harness
+from storage.tables import Answer, Member, OutboxMessage, Participation, Round, RoundQuestion
+
+DEFAULT_QUESTION_COUNT = 5
+
+
+async def coordinator(bot: Harness, name: str = "Kim") -> Person:
+    """A coordinator who does not take part in rounds herself (no consent stored)."""
+    person = bot.world.user(name)
+    await factories.member(bot, person, coordinator=True, consented=False, cohort_name=None)
+    return person
+
+
+async def open_round(bot: Harness, by: Person, duration: str = "1h") -> Round:
+    await by.send(f"/round open {duration}")
+    await by.expect("ist offen bis")
+    current = await only_open_round(bot)
+    assert current is not None
+    return current
+
+
+async def only_open_round(bot: Harness) -> Round | None:
+    async with bot.services.db.session() as session:
+        rows = (await session.exec(select(Round).where(Round.status == "open"))).all()
+    assert len(rows) <= 1, "more than one round is open"
+    return rows[0] if rows else None
+
+
+async def rounds(bot: Harness) -> Sequence[Round]:
+    async with bot.services.db.session() as session:
+        return (await session.exec(select(Round).order_by(col(Round.number)))).all()
+
+
+async def member_row(bot: Harness, person: Person) -> Member:
+    async with bot.services.db.session() as session:
+        row = (await session.exec(select(Member).where(Member.telegram_id == person.id))).one()
+    return row
+
+
+async def answers(bot: Harness, person: Person) -> list[tuple[int, str | None, Answer]]:
+    """(question position, text, row) of the person's answers, in question order."""
+    member = await member_row(bot, person)
+    async with bot.services.db.session() as session:
+        rows = (
+            await session.exec(
+                select(Answer, RoundQuestion)
+                .join(RoundQuestion, col(RoundQuestion.id) == col(Answer.round_question_id))
+                .where(Answer.member_id == member.id)
+                .order_by(col(RoundQuestion.position))
+            )
+        ).all()
+    return [(rq.position, answer.text, answer) for answer, rq in rows]
+
+
+async def participation(bot: Harness, person: Person) -> Participation | None:
+    member = await member_row(bot, person)
+    async with bot.services.db.session() as session:
+        return (
+            await session.exec(select(Participation).where(Participation.member_id == member.id))
+        ).first()
+
+
+async def outbox(bot: Harness, prefix: str = "checkin:") -> Sequence[OutboxMessage]:
+    async with bot.services.db.session() as session:
+        return (
+            await session.exec(
+                select(OutboxMessage)
+                .where(col(OutboxMessage.purpose_key).startswith(prefix))
+                .order_by(col(OutboxMessage.id))
+            )
+        ).all()
+
+
+def count(person: Person, needle: str) -> int:
+    """How many messages the bot sent the person that contain `needle`."""
+    return sum(needle.casefold() in message.text.casefold() for message in person.messages)
+
+
+async def answer_all(person: Person, texts: Sequence[str]) -> None:
+    """Answer the questions one after the other, waiting for each confirmation."""
+    for index, text in enumerate(texts, 1):
+        await person.send(text)
+        if index < DEFAULT_QUESTION_COUNT:
+            await person.expect("Gespeichert", f"Frage {index + 1} von")
+        else:
+            await person.expect("Deine Antworten in Runde")

@@ -1,0 +1,280 @@
+"""A member answers a round's questions in the private chat."""
+
+from __future__ import annotations
+
+import factories
+from checkin_steps import (
+    answer_all,
+    answers,
+    coordinator,
+    count,
+    member_row,
+    open_round,
+    outbox,
+    participation,
+)
+
+from bot.sandbox.harness import Harness
+
+
+async def test_member_answers_skips_and_chooses_visibility(bot: Harness) -> None:
+    anna = bot.world.user("Anna")
+    await factories.member(bot, anna, cohort_name="Jahrgang 2022")
+    kim = await coordinator(bot)
+    await open_round(bot, kim)
+
+    prompt = await anna.expect("Hallo Anna", "1. Austauschrunde", "Frage 1 von 5")
+    assert "Was beschäftigt dich gerade" in prompt.text
+    assert prompt.button_texts == ["Überspringen", "Später"]
+
+    await anna.send("Die Förderung läuft aus, wir suchen Honorarkräfte. #Elternarbeit")
+    await anna.expect("Gespeichert", "Frage 2 von 5", "Ressourcen")
+    stored = await answers(bot, anna)
+    assert [(position, text) for position, text, _ in stored] == [
+        (1, "Die Förderung läuft aus, wir suchen Honorarkräfte. #Elternarbeit")
+    ]
+    row = stored[0][2]
+    assert row.themes == ["Förderung & Finanzen", "Personal & Honorarkräfte", "Eltern"]
+    assert row.hashtags == ["Elternarbeit"]
+
+    await anna.press("Überspringen")
+    await anna.expect("Frage 3 von 5")
+    await anna.send("Instagram-Reels mit Schülerinnen")
+    await anna.expect("Frage 4 von 5")
+    await anna.send("Kontakte zu Unternehmen für Praktika")
+    await anna.expect("Frage 5 von 5")
+    await anna.send("Nichts Neues")
+    summary = await anna.expect("Deine Antworten in Runde 1")
+    assert "(übersprungen)" in summary.text
+    assert "Instagram-Reels mit Schülerinnen" in summary.text
+    assert "für alle Alumni sichtbar" in summary.text
+    assert "✏️ 1 ändern" in summary.button_texts
+    assert "✓ Für alle Alumni sichtbar" in summary.button_texts
+
+    texts = [text for _, text, _ in await answers(bot, anna)]
+    assert texts == [
+        "Die Förderung läuft aus, wir suchen Honorarkräfte. #Elternarbeit",
+        None,
+        "Instagram-Reels mit Schülerinnen",
+        "Kontakte zu Unternehmen für Praktika",
+        "Nichts Neues",
+    ]
+    taken = await participation(bot, anna)
+    assert taken is not None and taken.finished_at is not None and taken.visibility == "all"
+    assert (await member_row(bot, anna)).awaiting is None
+
+    await anna.press("Nur für die Koordinator:innen")
+    await anna.wait_until(lambda: "✓ Nur für die Koordinator:innen" in anna.last.button_texts,
+                          "the summary to show the new choice")  # fmt: skip
+    assert anna.last.edited and "nur für die Koordinator:innen sichtbar" in anna.last.text
+    taken = await participation(bot, anna)
+    assert taken is not None and taken.visibility == "coordinators"
+
+
+async def test_free_text_after_finishing_is_not_taken_as_an_answer(bot: Harness) -> None:
+    anna = bot.world.user("Anna")
+    await factories.member(bot, anna)
+    await open_round(bot, await coordinator(bot))
+    await anna.expect("Frage 1 von 5")
+    await answer_all(anna, ["a", "b", "c", "d", "e"])
+    await anna.send("Hallo, noch was?")
+    await anna.expect("nicht verstanden")
+    assert [text for _, text, _ in await answers(bot, anna)] == ["a", "b", "c", "d", "e"]
+
+
+async def test_later_then_checkin_continues_with_the_next_unanswered_question(
+    bot: Harness,
+) -> None:
+    anna = bot.world.user("Anna")
+    await factories.member(bot, anna)
+    await open_round(bot, await coordinator(bot))
+    await anna.expect("Frage 1 von 5")
+    await anna.send("Zeit ist knapp")
+    await anna.expect("Frage 2 von 5")
+    await anna.press("Später")
+    await anna.expect("dann später", "/checkin")
+    taken = await participation(bot, anna)
+    assert taken is not None and taken.postponed_at is not None
+    assert (await member_row(bot, anna)).awaiting is None
+
+    await anna.send("/checkin")
+    message = await anna.expect("Frage 2 von 5")
+    assert "Gespeichert" not in message.text
+    taken = await participation(bot, anna)
+    assert taken is not None and taken.postponed_at is None
+    await anna.send("Wenig Geld, eine halbe Stelle")
+    await anna.expect("Frage 3 von 5")
+    assert [text for _, text, _ in await answers(bot, anna)] == [
+        "Zeit ist knapp",
+        "Wenig Geld, eine halbe Stelle",
+    ]
+
+
+async def test_restart_mid_flow_continues_without_repeating_anything(bot: Harness) -> None:
+    anna = bot.world.user("Anna")
+    await factories.member(bot, anna)
+    await open_round(bot, await coordinator(bot))
+    await anna.expect("Frage 1 von 5")
+    await anna.send("Erste Antwort")
+    await anna.expect("Frage 2 von 5")
+    await anna.send("Zweite Antwort")
+    await anna.expect("Frage 3 von 5")
+
+    await bot.restart()
+    await anna.expect_nothing(0.3)  # no prompt again, no question repeated
+    await anna.send("Dritte Antwort")
+    await anna.expect("Gespeichert", "Frage 4 von 5")
+    assert [text for _, text, _ in await answers(bot, anna)] == [
+        "Erste Antwort",
+        "Zweite Antwort",
+        "Dritte Antwort",
+    ]
+    assert count(anna, "1. Austauschrunde") == 1
+    assert count(anna, "Frage 3 von 5") == 1
+    prompts = await outbox(bot, "checkin:round:")
+    assert [row.status for row in prompts] == ["sent"]
+
+
+async def test_editing_an_answer_after_finishing(bot: Harness) -> None:
+    anna = bot.world.user("Anna")
+    await factories.member(bot, anna)
+    await open_round(bot, await coordinator(bot))
+    await anna.expect("Frage 1 von 5")
+    await answer_all(anna, ["a", "b", "c", "d", "e"])
+
+    await anna.press("✏️ 2 ändern")
+    await anna.expect("Frage 2:", "Bisher: b", "neue Antwort")
+    assert (await member_row(bot, anna)).awaiting is not None
+    await anna.send("Jetzt mit Fördermitteln vom Land")
+    summary = await anna.expect("Deine Antworten in Runde 1")
+    assert "Jetzt mit Fördermitteln vom Land" in summary.text
+    stored = await answers(bot, anna)
+    assert [text for _, text, _ in stored] == ["a", "Jetzt mit Fördermitteln vom Land", "c", "d", "e"]
+    assert stored[1][2].themes == ["Förderung & Finanzen"]
+    assert (await member_row(bot, anna)).awaiting is None
+
+    # /checkin after finishing shows the summary again, with the answers from the database.
+    await bot.restart()
+    await anna.send("/checkin")
+    again = await anna.expect("Deine Antworten in Runde 1")
+    assert "Jetzt mit Fördermitteln vom Land" in again.text
+
+
+async def test_overlong_answer_is_kept_and_can_be_shortened(bot: Harness) -> None:
+    await bot.restart(answer_max_chars=60)
+    anna = bot.world.user("Anna")
+    await factories.member(bot, anna)
+    await open_round(bot, await coordinator(bot))
+    await anna.expect("Frage 1 von 5")
+    long_text = "Wir haben viele Ideen für Workshops und Präsenzangebote in den Ferien " * 2
+    await anna.send(long_text)
+    message = await anna.expect("höchstens 60", "aufbewahrt")
+    assert "Auf 60 Zeichen kürzen" in message.button_texts[0]
+    assert await answers(bot, anna) == []
+    assert (await member_row(bot, anna)).draft == long_text.strip()
+
+    # The draft survives a restart; the member takes the shortened version.
+    await bot.restart()
+    await anna.press("kürzen")
+    await anna.expect("Gespeichert", "Frage 2 von 5")
+    stored = await answers(bot, anna)
+    assert len(stored) == 1 and stored[0][1] is not None
+    assert len(stored[0][1]) <= 60 and stored[0][1].endswith("…")
+    assert long_text.startswith(stored[0][1].removesuffix(" …"))
+    assert (await member_row(bot, anna)).draft is None
+
+
+async def test_shorter_resend_replaces_the_draft(bot: Harness) -> None:
+    await bot.restart(answer_max_chars=20)
+    anna = bot.world.user("Anna")
+    await factories.member(bot, anna)
+    await open_round(bot, await coordinator(bot))
+    await anna.expect("Frage 1 von 5")
+    await anna.send("x" * 21)
+    await anna.expect("höchstens 20")
+    await anna.send("kurz und gut")
+    await anna.expect("Frage 2 von 5")
+    assert [text for _, text, _ in await answers(bot, anna)] == ["kurz und gut"]
+    assert (await member_row(bot, anna)).draft is None
+
+
+async def test_voice_photo_and_sticker_get_a_note_that_text_is_needed(bot: Harness) -> None:
+    anna = bot.world.user("Anna")
+    await factories.member(bot, anna)
+    await open_round(bot, await coordinator(bot))
+    await anna.expect("Frage 1 von 5")
+    await anna.send_voice()
+    await anna.expect("nur Text", "Frage 1")
+    await anna.send_photo()
+    await anna.expect("nur Text")
+    await anna.send_sticker()
+    await anna.expect("nur Text")
+    assert await answers(bot, anna) == []
+    await anna.send("Jetzt als Text")
+    await anna.expect("Frage 2 von 5")
+
+
+async def test_late_answer_after_close_gets_a_friendly_note(bot: Harness) -> None:
+    anna = bot.world.user("Anna")
+    await factories.member(bot, anna)
+    kim = await coordinator(bot)
+    await open_round(bot, kim)
+    await anna.expect("Frage 1 von 5")
+    await anna.send("Noch rechtzeitig")
+    await anna.expect("Frage 2 von 5")
+    await kim.send("/round close")
+    await kim.expect("Runde 1 ist geschlossen")
+
+    await anna.send("Zu spät")
+    late = await anna.expect("schon abgeschlossen")
+    # Default schedule: 10:00 on the first Monday of every second month.
+    assert "Die nächste startet am Montag" in late.text and "10:00 Uhr" in late.text
+    await anna.press("Überspringen")
+    await anna.expect("schon abgeschlossen")
+    await anna.send("/checkin")
+    await anna.expect("Gerade läuft keine Austauschrunde", "Montag")
+    assert [text for _, text, _ in await answers(bot, anna)] == ["Noch rechtzeitig"]
+    assert (await member_row(bot, anna)).awaiting is None
+
+
+async def test_english_member_gets_english_questions(bot: Harness) -> None:
+    john = bot.world.user("John", language="en")
+    await factories.member(bot, john, language="en")
+    await open_round(bot, await coordinator(bot))
+    prompt = await john.expect("Hello John", "Question 1 of 5", "keeping you busy")
+    assert prompt.button_texts == ["Skip", "Later"]
+    await john.send("Funding runs out")
+    await john.expect("Saved", "Question 2 of 5", "resources")
+    assert (await answers(bot, john))[0][2].themes == ["Förderung & Finanzen"]
+
+
+async def test_hostile_text_is_escaped_in_the_summary(bot: Harness) -> None:
+    anna = bot.world.user("Anna")
+    await factories.member(bot, anna, display_name="<b>Anna & Co</script>")
+    await open_round(bot, await coordinator(bot))
+    prompt = await anna.expect("Frage 1 von 5")
+    assert "Hallo <b>Anna & Co</script>!" in prompt.text
+    await answer_all(anna, ["<b>fett</b> & <script>", "<i>", "c", "d", "e"])
+    summary = anna.last
+    assert "<b>fett</b> & <script>" in summary.text
+
+
+async def test_checkin_without_round_or_membership(bot: Harness) -> None:
+    anna = bot.world.user("Anna")
+    await factories.member(bot, anna)
+    await anna.send("/checkin")
+    await anna.expect("Gerade läuft keine Austauschrunde", "Die nächste startet am")
+    stranger = bot.world.user("Sam")
+    await stranger.send("/checkin")
+    await stranger.expect("/start")
+
+
+async def test_member_who_joins_during_a_round_can_check_in(bot: Harness) -> None:
+    await open_round(bot, await coordinator(bot))
+    anna = bot.world.user("Anna")
+    await factories.member(bot, anna)
+    await anna.send("/checkin")
+    await anna.expect("Frage 1 von 5")
+    await anna.send("Ich bin neu dabei")
+    await anna.expect("Frage 2 von 5")
+    assert [text for _, text, _ in await answers(bot, anna)] == ["Ich bin neu dabei"]
