@@ -1,0 +1,201 @@
+"""When a round closes, the digest goes to the alumni group and every coordinator, once."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import factories
+import pytest
+from sqlmodel import select
+
+from bot import digest, rounds
+from bot.sandbox.driver import ChatView, Group, Person
+from bot.sandbox.harness import Harness
+from storage import outbox as outbox_store
+from storage.tables import DeliveryStatus, Digest, Member, OutboxMessage, Round
+from storage.types import utcnow
+
+SOCIAL = "Social Media"
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, object]:
+    """No bootstrap coordinator who is not in the sandbox; a test adds one where it matters."""
+    return {"coordinator_ids": []}
+
+
+async def outbox_rows(bot: Harness, prefix: str = "digest:") -> list[OutboxMessage]:
+    async with bot.services.db.session() as session:
+        return list(await outbox_store.messages_with_prefix(session, prefix=prefix))
+
+
+async def settled_rows(bot: Harness, prefix: str = "digest:") -> list[OutboxMessage]:
+    """The outbox rows once none is pending or in flight."""
+    busy = {DeliveryStatus.PENDING, DeliveryStatus.SENDING}
+    rows: list[OutboxMessage] = []
+    for _ in range(500):
+        rows = await outbox_rows(bot, prefix)
+        if rows and not any(row.status in busy for row in rows):
+            return rows
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"outbox rows did not settle: {[(r.purpose_key, r.status) for r in rows]}")
+
+
+async def digest_rows(bot: Harness) -> list[Digest]:
+    async with bot.services.db.session() as session:
+        return list((await session.exec(select(Digest))).all())
+
+
+def digests_in(chat: ChatView, number: int) -> list[str]:
+    return [m.text for m in chat.messages if f"Digest Runde {number}" in m.text]
+
+
+async def open_round_with_three_choices(
+    bot: Harness, *, more: list[factories.AnswerSpec] | None = None
+) -> tuple[Person, Group, Round]:
+    """Anna (visible to all), Ben (coordinators only) and Cleo (anonymous) answered."""
+    carla = bot.world.user("Carla")
+    await factories.member(bot, carla, coordinator=True)
+    anna = await factories.member(bot, bot.world.user("Anna"))
+    ben = await factories.member(bot, bot.world.user("Ben"))
+    cleo = await factories.member(bot, bot.world.user("Cleo"))
+    round_ = await factories.round_with_answers(
+        bot,
+        open=True,
+        answers=[
+            (anna, 1, "Anna für alle", [SOCIAL]),
+            (ben, 1, "Ben nur Koordination", [SOCIAL]),
+            (cleo, 1, "Cleo anonym", [SOCIAL]),
+            *(more or []),
+        ],
+        visibility={ben.id or 0: "coordinators", cleo.id or 0: "anonymous"},
+    )
+    group = await factories.alumni_group(bot, "Alumni", members=[carla])
+    return carla, group, round_
+
+
+async def test_round_close_posts_to_the_group_and_each_coordinator_once(bot: Harness) -> None:
+    carla, group, _ = await open_round_with_three_choices(bot)
+    dora = bot.world.user("Dora", language="en")
+    await factories.member(bot, dora, coordinator=True, language="en")
+
+    await carla.send("/round close")
+    post = await group.expect("Digest Runde 1")
+    private = await carla.expect("Digest Runde 1")
+    english = await dora.expect("Digest of round 1")
+
+    assert "Zwischenstand" not in post.text
+    assert "Anna für alle" in post.text and "anonym: Cleo anonym" in post.text
+    assert "Ben" not in post.text and "🔒" not in post.text
+    assert "🔒 Ben (MINT-Region Nordhessen): Ben nur Koordination" in private.text
+    assert "🔒 Ben (" in english.text and "Who can help?" in english.text
+    rows = await settled_rows(bot)
+    assert {row.purpose_key for row in rows} == {
+        "digest:round:1:group:part:1",
+        f"digest:round:1:coordinator:{carla.id}:part:1",
+        f"digest:round:1:coordinator:{dora.id}:part:1",
+    }
+    assert all(row.status == DeliveryStatus.SENT and row.attempts == 1 for row in rows)
+    assert [(d.round_id, d.kind) for d in await digest_rows(bot)] == [(1, "scheduled")]
+
+    # A second close (or a caller that calls the hook twice) adds nothing.
+    async with bot.services.db.write() as session:
+        stored = await session.get(Round, 1)
+        assert stored is not None
+        await digest.on_round_closed(session, services=bot.services, round=stored)
+        await session.commit()
+    await carla.send("/round close")
+    await carla.next_message()
+    await group.expect_nothing(within=0.2)
+    assert len(await outbox_rows(bot)) == 3
+    assert len(digests_in(group, 1)) == 1 and len(digests_in(carla, 1)) == 1
+
+
+async def test_restart_right_after_the_close_posts_once(bot: Harness) -> None:
+    """Closed and committed, then the bot restarts before or while the outbox sends."""
+    more: list[factories.AnswerSpec] = [
+        (
+            await factories.member(bot, bot.world.user(f"Alum{i:02d}"), region=f"Netz {i:02d}"),
+            2,
+            f"Beitrag {i:02d}: " + "Wir erweitern unser MINT-Netzwerk. " * 8,
+            [SOCIAL],
+        )
+        for i in range(40)
+    ]  # enough text for a digest in several parts
+    carla, group, round_ = await open_round_with_three_choices(bot, more=more)
+
+    # The rounds feature's own close, committed; the restart follows at once.
+    async with bot.services.db.write() as session:
+        stored = await session.get(Round, round_.id)
+        assert stored is not None
+        await rounds.close_round(session, services=bot.services, round_=stored, now=utcnow())
+        await session.commit()
+    await bot.restart()
+
+    rows = await settled_rows(bot, "digest:round:1:group:")
+    total = len(rows)
+    assert total >= 3
+    assert all(row.status == DeliveryStatus.SENT for row in rows)
+    # Every part exactly once, in order.
+    assert [m.text.rsplit("\n", 1)[1] for m in group.messages] == [
+        f"({i}/{total})" for i in range(1, total + 1)
+    ]
+    assert "Digest Runde 1" in group.messages[0].text
+    await carla.expect("Digest Runde 1", "🔒 Ben")
+    assert len(await digest_rows(bot)) == 1
+
+    await bot.restart()  # and once more: nothing is sent again
+    await group.expect_nothing(within=0.2)
+    assert len(group.messages) == total
+
+
+async def test_a_round_that_ran_out_while_the_bot_was_down_posts_once_on_start(
+    bot: Harness,
+) -> None:
+    carla, group, round_ = await open_round_with_three_choices(bot)
+    await bot.stop()
+    async with bot.services.db.write() as session:
+        stored = await session.get(Round, round_.id)
+        assert stored is not None
+        stored.closes_at = utcnow() - dt.timedelta(minutes=5)
+        session.add(stored)
+        await session.commit()
+
+    await bot.start()
+    post = await group.expect("Digest Runde 1")
+    assert "Anna für alle" in post.text
+    await carla.expect("Digest Runde 1", "🔒 Ben")
+    await bot.restart()
+    await group.expect_nothing(within=0.2)
+    assert len(digests_in(group, 1)) == 1
+    assert len(await digest_rows(bot)) == 1
+    assert all(row.status == DeliveryStatus.SENT for row in await settled_rows(bot))
+
+
+async def test_without_a_linked_group_only_coordinators_get_it(bot: Harness) -> None:
+    carla = bot.world.user("Carla")
+    await factories.member(bot, carla, coordinator=True)
+    anna = await factories.member(bot, bot.world.user("Anna"))
+    blocked = bot.world.user("Blockiert")
+    await factories.member(bot, blocked, coordinator=True)
+    async with bot.services.db.write() as session:  # a coordinator who blocked the bot
+        row = (await session.exec(select(Member).where(Member.telegram_id == blocked.id))).one()
+        row.reachable = False
+        session.add(row)
+        await session.commit()
+    await factories.round_with_answers(bot, open=True, answers=[(anna, 1, "Hallo", [])])
+    # A coordinator named in COORDINATOR_IDS who never set up a profile gets it too.
+    erik = bot.world.user("Erik", language="en")
+    await erik.send("hallo")
+    await bot.restart(coordinator_ids=[erik.id])
+
+    await carla.send("/round close")
+    await carla.expect("Digest Runde 1", "Hallo")
+    await erik.expect("Digest Runde 1", "Hallo")  # no profile, so the default language
+    rows = await settled_rows(bot)
+    assert {row.purpose_key for row in rows} == {
+        f"digest:round:1:coordinator:{carla.id}:part:1",
+        f"digest:round:1:coordinator:{erik.id}:part:1",
+    }
+    assert all(row.status == DeliveryStatus.SENT for row in rows)
