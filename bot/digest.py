@@ -2,18 +2,14 @@
 
 Building and rendering are pure (`digest_model`, `digest_render`); this module loads a round,
 resolves what the coordinator asked for, and hands group posts and scheduled digests to the
-outbox. A multi-part digest is enqueued as one row per part: the first is due now, the others
-are held and released one by one as their predecessor is sent (`release_next_part`), so the
-parts arrive in order although the outbox sends concurrently. If a part fails, the rest follow
-after `PART_HOLD` anyway rather than never.
+outbox, one row per part (`<prefix>:part:<i>`); the outbox sends a chat's rows in queue order,
+so the parts arrive as 1, 2, 3.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import logging
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,10 +31,6 @@ from storage.tables import Round, RoundStatus
 from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
-
-PART_HOLD = dt.timedelta(minutes=10)
-PART_SPACING = dt.timedelta(seconds=6)  # twice Telegram's pace of 20 messages/min per group
-_PART_KEY = re.compile(r"^(digest:.+:part:)(\d+)$")
 
 
 @dataclass(frozen=True)
@@ -253,10 +245,6 @@ async def enqueue_parts(
     respect_quiet_hours: bool = True,
 ) -> int:
     """Queue a digest's messages (and files) as `<prefix>:part:<i>`; returns how many were new."""
-    start = utcnow()
-    quiet = services.settings.quiet
-    if respect_quiet_hours and quiet is not None:
-        start = quiet.next_allowed(start, services.settings.tz)
     parts: list[tuple[str, dict[str, Any]]] = [
         ("send_message", message_payload(m)) for m in messages
     ]
@@ -269,24 +257,15 @@ async def enqueue_parts(
     ]
     queued = 0
     for index, (method, payload) in enumerate(parts, 1):
-        held = start if index == 1 else start + PART_HOLD + PART_SPACING * index
         queued += await services.outbox.enqueue(
             session,
             key=f"{prefix}:part:{index}",
             chat_id=chat_id,
             payload=payload,
             method=method,
-            not_before=held,
             respect_quiet_hours=respect_quiet_hours,
         )
     return queued
-
-
-async def release_next_part(session: Any, sent: Any, message: Any) -> None:
-    """Outbox hook (prefix `digest:`): a part was sent, so the next one may go now."""
-    match = _PART_KEY.match(sent.purpose_key)
-    if match is not None:
-        await store.release_part(session, purpose_key=f"{match.group(1)}{int(match.group(2)) + 1}")
 
 
 async def on_round_closed(session: AsyncSession, *, services: Services, round: Round) -> None:

@@ -16,18 +16,15 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import outbox as outbox_store
 from storage.tables import (
     Answer,
     Cohort,
-    DeliveryStatus,
     Digest,
     Member,
     Participation,
     Round,
     RoundQuestion,
 )
-from storage.types import utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,16 +227,4 @@ async def claim_scheduled(session: AsyncSession, *, round_id: int) -> bool:
         return False
     session.add(Digest(round_id=round_id, kind="scheduled"))
     await session.flush()
-    return True
-
-
-async def release_part(session: AsyncSession, *, purpose_key: str) -> bool:
-    """Make a held part of a multi-part digest due now (its predecessor was just sent)."""
-    row = await outbox_store.get_by_key(session, purpose_key=purpose_key)
-    if row is None or row.status != DeliveryStatus.PENDING:
-        return False
-    now = utcnow()
-    if row.not_before > now:
-        row.not_before = now
-        session.add(row)
     return True
