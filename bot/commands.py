@@ -50,6 +50,7 @@ MENU: tuple[MenuCommand, ...] = (
     MenuCommand("setgroup", Audience.COORDINATOR),
     MenuCommand("round", Audience.COORDINATOR),
     MenuCommand("questions", Audience.COORDINATOR),
+    MenuCommand("digest", Audience.COORDINATOR),
 )
 
 
