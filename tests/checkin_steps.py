@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import datetime as dt
+from collections.abc import Awaitable, Callable, Sequence
+from zoneinfo import ZoneInfo
 
 import factories
 from sqlmodel import col, select
@@ -10,6 +13,7 @@ from sqlmodel import col, select
 from bot.sandbox.driver import Person
 from bot.sandbox.harness import Harness
 from storage.tables import Answer, Member, OutboxMessage, Participation, Round, RoundQuestion
+from storage.types import utcnow
 
 DEFAULT_QUESTION_COUNT = 5
 
@@ -94,3 +98,23 @@ async def answer_all(person: Person, texts: Sequence[str]) -> None:
             await person.expect("Gespeichert", f"Frage {index + 1} von")
         else:
             await person.expect("Deine Antworten in Runde")
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 5) -> None:
+    """Wait for a database state that no message announces (a round closing on its own)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"waited {timeout}s for {what}")
+        await asyncio.sleep(0.02)
+
+
+async def sleep_until(moment: dt.datetime) -> None:
+    """Let wall-clock time pass while the bot is down (nothing to await then)."""
+    await asyncio.sleep(max(0.0, (moment - utcnow()).total_seconds()) + 0.05)
+
+
+def cron_at(moment: dt.datetime, tz: str = "Europe/Berlin") -> str:
+    """A six-field cron expression (seconds last) that fires at `moment`, to the second."""
+    local = moment.astimezone(ZoneInfo(tz))
+    return f"{local.minute} {local.hour} {local.day} {local.month} * {local.second}"

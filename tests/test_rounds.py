@@ -1,0 +1,274 @@
+"""Rounds as the coordinators and the schedule run them: open, status, remind, close."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factories
+import pytest
+from checkin_steps import (
+    answer_all,
+    answers,
+    coordinator,
+    count,
+    eventually,
+    member_row,
+    only_open_round,
+    open_round,
+    outbox,
+    participation,
+    rounds,
+)
+
+from bot.sandbox.harness import Harness
+from conftest import COORDINATOR_ID
+
+COMPRESSED = {
+    "coordinator_ids": [COORDINATOR_ID],
+    "checkin_schedule": "",  # only /round open: nothing opens by itself during the test
+    "checkin_reminders": "open+1s",
+}
+
+
+async def test_full_round_with_three_cohorts(bot: Harness) -> None:
+    people = {}
+    for name, cohort in [
+        ("Anna", "Jahrgang 2021"),
+        ("Ben", "Jahrgang 2021"),
+        ("Cem", "Jahrgang 2022"),
+        ("Dana", "Jahrgang 2022"),
+        ("Eva", "Jahrgang 2023"),
+        ("Finn", "Jahrgang 2023"),
+    ]:
+        people[name] = bot.world.user(name)
+        await factories.member(bot, people[name], cohort_name=cohort, region=f"MINT {name}")
+    kim = await coordinator(bot)
+    await kim.send("/round open 14d")
+    opened = await kim.expect("Runde 1 ist offen bis", "6 Alumni bekommen die Fragen")
+    assert "Uhr" in opened.text
+    for person in people.values():
+        await person.expect("Hallo", "Frage 1 von 5")
+
+    for name in ("Anna", "Cem", "Eva"):
+        await answer_all(people[name], [f"{name}: Förderung", "b", "c", "d", "e"])
+    await people["Finn"].send("Wir starten ein Mädchen-Projekt")
+    await people["Finn"].expect("Frage 2 von 5")
+
+    await kim.send("/round")
+    status = await kim.expect("Runde 1", "offen bis")
+    assert "Fertig: 3 von 6 · angefangen: 1" in status.text
+    assert "Jahrgang 2021: 1 von 2" in status.text
+    assert "Jahrgang 2022: 1 von 2" in status.text
+    assert "Jahrgang 2023: 1 von 2" in status.text
+    assert "Es fehlen: Ben (MINT Ben)" in status.text
+    assert "Dana (MINT Dana)" in status.text and "Finn (MINT Finn)" in status.text
+    assert "Anna (MINT Anna)" not in status.text
+
+    await kim.send("/round close")
+    await kim.expect("Runde 1 ist geschlossen")
+    (closed,) = await rounds(bot)
+    assert closed.status == "closed" and closed.closed_at is not None
+    assert closed.opened_by == kim.id and closed.scheduled_for is None
+    assert len(await outbox(bot, "checkin:round:1:member:")) == 6
+    await kim.send("/round")
+    await kim.expect("Runde 1", "geschlossen am", "Fertig: 3 von 6")
+
+
+async def test_round_commands_refuse_bad_input_and_non_coordinators(bot: Harness) -> None:
+    anna = bot.world.user("Anna")
+    await factories.member(bot, anna)
+    await anna.send("/round open")
+    await anna.expect("Das dürfen nur die Koordinator:innen")
+    assert await rounds(bot) == []
+
+    kim = await coordinator(bot)
+    await kim.send("/round")
+    await kim.expect("Es gab noch keine Runde")
+    await kim.send("/round close")
+    await kim.expect("Gerade ist keine Runde offen")
+    await kim.send("/round open zwei Wochen")
+    await kim.expect("„zwei Wochen“ verstehe ich nicht als Dauer", "/round open 14d")
+    await kim.send("/round tanzen")
+    await kim.expect("/round open [Dauer]")
+    assert await rounds(bot) == []
+
+    await open_round(bot, kim, "2h")
+    await kim.send("/round open")
+    await kim.expect("Runde 1 läuft schon")
+    assert len(await rounds(bot)) == 1
+
+
+@pytest.mark.parametrize("settings_overrides", [COMPRESSED])
+async def test_reminders_only_for_active_members_who_have_not_finished(bot: Harness) -> None:
+    anna, ben, carla = (bot.world.user(name) for name in ("Anna", "Ben", "Carla"))
+    await factories.member(bot, anna)
+    await factories.member(bot, ben)
+    await factories.member(bot, carla, paused_until=dt.datetime(2099, 1, 1, tzinfo=dt.UTC))
+    kim = await coordinator(bot)
+    await open_round(bot, kim, "2.5s")
+
+    await ben.expect("Frage 1 von 5")
+    for number in range(2, 6):
+        await ben.press("Überspringen")
+        await ben.expect(f"Frage {number} von 5")
+    await ben.press("Überspringen")
+    await ben.expect("Deine Antworten")
+    await anna.expect("Frage 1 von 5")
+    await anna.send("Honorarkräfte sind schwer zu finden")
+    await anna.expect("Frage 2 von 5")
+
+    reminder = await anna.expect("kurze Erinnerung", "1 von 5 Fragen beantwortet")
+    assert reminder.button_texts == ["Jetzt weitermachen"]
+    assert count(ben, "Erinnerung") == 0
+    assert carla.messages == []  # paused: neither prompt nor reminder
+    assert await participation(bot, carla) is None
+
+    # The round closes on time by itself; the reminder never repeats, not even after a restart.
+    await eventually(lambda: _no_open_round(bot), "the round to close on time")
+    await bot.restart()
+    await anna.expect_nothing(0.3)
+    assert count(anna, "Erinnerung") == 1
+    reminders = await outbox(bot, "checkin:round:1:remind:")
+    assert [(row.chat_id, row.status) for row in reminders] == [(anna.id, "sent")]
+    await anna.press("Jetzt weitermachen")
+    await anna.expect("schon abgeschlossen")
+
+
+async def _no_open_round(bot: Harness) -> bool:
+    return await only_open_round(bot) is None
+
+
+@pytest.mark.parametrize("settings_overrides", [COMPRESSED])
+async def test_reminder_due_while_down_is_sent_once_on_start(bot: Harness) -> None:
+    anna = bot.world.user("Anna")
+    await factories.member(bot, anna)
+    kim = await coordinator(bot)
+    current = await open_round(bot, kim, "1h")
+    await anna.expect("Frage 1 von 5")
+
+    await bot.stop()
+    await _sleep_past(current.opened_at + dt.timedelta(seconds=1))
+    await bot.start()
+    await anna.expect("kurze Erinnerung", "0 von 5")
+    await bot.restart()
+    await anna.expect_nothing(0.3)
+    assert count(anna, "Erinnerung") == 1
+    assert len(await outbox(bot, "checkin:round:1:remind:1:")) == 1
+
+    # The reminder button continues the check-in where the member is.
+    await anna.press("Jetzt weitermachen")
+    await anna.expect("Frage 1 von 5")
+
+
+async def _sleep_past(moment: dt.datetime) -> None:
+    from checkin_steps import sleep_until
+
+    await sleep_until(moment)
+
+
+async def test_member_who_blocks_the_bot_mid_round_gets_nothing_more(bot: Harness) -> None:
+    anna, ben = bot.world.user("Anna"), bot.world.user("Ben")
+    await factories.member(bot, anna)
+    await factories.member(bot, ben)
+    kim = await coordinator(bot)
+    await open_round(bot, kim)
+    await anna.expect("Frage 1 von 5")
+    await anna.send("Erste Antwort")
+    await anna.expect("Frage 2 von 5")
+    await anna.block()
+
+    async def anna_unreachable() -> bool:
+        return not (await member_row(bot, anna)).reachable
+
+    await eventually(anna_unreachable, "Anna to be marked unreachable")
+    await kim.send("/round remind")
+    await kim.expect("Erinnerung für Runde 1 an 1 Alumni verschickt")
+    await ben.expect("kurze Erinnerung")
+    reminders = await outbox(bot, "checkin:round:1:remind:")
+    assert [row.chat_id for row in reminders] == [ben.id]
+    assert [text for _, text, _ in await answers(bot, anna)] == ["Erste Antwort"]  # kept
+
+    await kim.send("/round")
+    status = await kim.expect("Fertig: 0 von 2")
+    assert "Anna" in status.text  # still counted as asked and missing
+
+
+async def test_paused_member_is_not_asked_but_may_check_in(bot: Harness) -> None:
+    carla = bot.world.user("Carla")
+    await factories.member(bot, carla, paused_until=dt.datetime(2099, 1, 1, tzinfo=dt.UTC))
+    kim = await coordinator(bot)
+    await kim.send("/round open")
+    await kim.expect("0 Alumni bekommen die Fragen")
+    await carla.expect_nothing(0.2)
+    assert await outbox(bot, "checkin:round:") == []
+    await carla.send("/checkin")
+    await carla.expect("Frage 1 von 5")
+
+
+async def test_quiet_hours_defer_the_prompts(bot: Harness) -> None:
+    local = dt.datetime.now(bot.settings.tz)
+    window = f"{(local - dt.timedelta(hours=1)):%H:%M}-{(local + dt.timedelta(hours=1)):%H:%M}"
+    await bot.restart(quiet_hours=window)
+    anna = bot.world.user("Anna")
+    await factories.member(bot, anna)
+    kim = await coordinator(bot)
+    await open_round(bot, kim)  # a reply to the coordinator is not held back
+    (prompt,) = await outbox(bot, "checkin:round:")
+    assert prompt.status == "pending"
+    assert prompt.not_before > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=55)
+    await bot.restart()
+    await anna.expect_nothing(0.3)
+    (prompt,) = await outbox(bot, "checkin:round:")
+    assert prompt.status == "pending"
+    # The member may still start on her own: that is a reply, not a message out of the blue.
+    await anna.send("/checkin")
+    await anna.expect("Frage 1 von 5")
+
+
+async def test_restart_after_open_before_prompts_are_delivered(bot: Harness) -> None:
+    """The opening transaction committed, then the bot died before the outbox sent anything."""
+    from bot import rounds as round_logic
+    from bot.app import build_application
+    from storage.types import utcnow
+
+    anna, ben = bot.world.user("Anna"), bot.world.user("Ben")
+    await factories.member(bot, anna)
+    await factories.member(bot, ben)
+    await bot.stop()
+    services = build_application(bot.settings).services
+    async with services.db.write() as session:
+        opened = await round_logic.open_round(
+            session, services=services, now=utcnow(), duration=dt.timedelta(hours=1)
+        )
+        await session.commit()
+    await services.db.close()
+    assert opened is not None
+
+    await bot.start()
+    await anna.expect("1. Austauschrunde", "Frage 1 von 5")
+    await ben.expect("1. Austauschrunde", "Frage 1 von 5")
+    await bot.restart()
+    await anna.expect_nothing(0.3)
+    assert count(anna, "Austauschrunde") == 1 and count(ben, "Austauschrunde") == 1
+    assert [row.status for row in await outbox(bot, "checkin:round:")] == ["sent", "sent"]
+
+
+async def test_round_that_ran_out_while_down_closes_on_start(bot: Harness) -> None:
+    anna = bot.world.user("Anna")
+    await factories.member(bot, anna)
+    current = await open_round(bot, await coordinator(bot), "1.5s")
+    await anna.expect("Frage 1 von 5")
+    await anna.send("Gerade noch")
+    await anna.expect("Frage 2 von 5")
+
+    await bot.stop()
+    await _sleep_past(current.closes_at)
+    await bot.start()
+    (closed,) = await rounds(bot)
+    assert closed.status == "closed" and closed.closed_at is not None
+    await bot.restart()
+    (again,) = await rounds(bot)
+    assert again.closed_at == closed.closed_at  # closed once
+    await anna.send("Zu spät")
+    await anna.expect("schon abgeschlossen")
+    assert [text for _, text, _ in await answers(bot, anna)] == ["Gerade noch"]
