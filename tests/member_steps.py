@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 
+from conftest import COORDINATOR_ID
+
 from bot.sandbox.driver import Group, Person
 from bot.sandbox.harness import Harness
-from conftest import COORDINATOR_ID
 from storage import members as member_store
 from storage.tables import Member
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from factories import cohort, member
+from member_steps import stored
 
 from bot.members import OPEN_ENDED
 from bot.outbox import message_payload
 from bot.sandbox.harness import Harness
-from factories import cohort, member
-from member_steps import stored
 from storage import outbox as outbox_store
 from storage.tables import DeliveryStatus
 from storage.types import utcnow
@@ -77,7 +77,9 @@ async def test_member_commands_before_consent_store_nothing(bot: Harness) -> Non
     assert await stored(bot, anna) is None
 
 
-@pytest.mark.parametrize("argument", ["bis 31.12.2099", "31.12.2099", "until 2099-12-31", "31.12.99"])
+@pytest.mark.parametrize(
+    "argument", ["bis 31.12.2099", "31.12.2099", "until 2099-12-31", "31.12.99"]
+)
 async def test_pause_until_a_date(bot: Harness, argument: str) -> None:
     anna = bot.world.user("Anna")
     await member(bot, anna)
@@ -149,7 +151,6 @@ async def test_blocking_and_unblocking_the_bot(bot: Harness) -> None:
     assert row is not None and not row.reachable and row.unreachable_since is not None
     await anna.unblock()
     await anna.wait_until(lambda: _reachable(bot, anna.id) is True, "Anna reachable")
-
 
 
 def _reachable(bot: Harness, telegram_id: int) -> bool | None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from factories import cohort, member
+from member_steps import configured_coordinator, consent, stored
 from sqlmodel import select
 
 from bot.sandbox.harness import Harness
-from factories import cohort, member
-from member_steps import configured_coordinator, consent, stored
 from storage.tables import Invite
 from storage.types import utcnow
 
@@ -24,7 +24,9 @@ async def test_consent_and_full_profile(bot: Harness) -> None:
     ask_name = await anna.expect("Schritt 1 von 5", "Wie sollen dich die anderen sehen")
     assert "Bisher: Anna Schmidt" in ask_name.text
     row = await stored(bot, anna)
-    assert row is not None and row.consent_at is not None and row.awaiting == "profile:name:onboarding"
+    assert (
+        row is not None and row.consent_at is not None and row.awaiting == "profile:name:onboarding"
+    )
     await anna.press("Übernehmen")
     ask_cohort = await anna.expect("In welchem Jahrgang")
     assert {"Jahrgang 2022", "Jahrgang 2023"} <= set(ask_cohort.button_texts)
@@ -62,7 +64,9 @@ async def test_known_regions_are_offered_as_buttons(bot: Harness) -> None:
     await clara.press("MINT-Region Hamburg")
     await clara.expect("Organisation")
     row = await stored(bot, clara)
-    assert row is not None and row.region == "MINT-Region Hamburg" and row.display_name == "Clara K."
+    assert (
+        row is not None and row.region == "MINT-Region Hamburg" and row.display_name == "Clara K."
+    )
 
 
 async def test_back_button_and_typed_cohort(bot: Harness) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
+from factories import member
+from member_steps import consent, stored
 from sqlmodel import select
 
 from bot.outbox import message_payload
 from bot.sandbox.harness import Harness
-from factories import member
-from member_steps import consent, stored
 from storage.tables import (
     Answer,
     OutboxMessage,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot.sandbox.harness import Harness
 from member_steps import configured_coordinator
+
+from bot.sandbox.harness import Harness
 from storage import members as member_store
 from storage.tables import Member
 
