@@ -326,10 +326,12 @@ async def take_text(
     now = utcnow()
     round_id, edit_id = parse_awaiting(member.awaiting)
     round_ = await store.current_round(session)
-    if round_ is None or not is_open(round_, now) or (round_id and round_id != round_.id):
+    if round_ is None or not is_open(round_, now):
         member.awaiting, member.draft = None, None
         session.add(member)
         return closed_reply(services, member, now)
+    if round_id != round_.id:  # left over from an earlier round: this text is for the new one
+        edit_id = None
     progress = await load_progress(session, round_=round_, member=member)
     rq = progress.find(edit_id) if edit_id else progress.next_question()
     if rq is None:

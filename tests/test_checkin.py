@@ -149,7 +149,13 @@ async def test_editing_an_answer_after_finishing(bot: Harness) -> None:
     summary = await anna.expect("Deine Antworten in Runde 1")
     assert "Jetzt mit Fördermitteln vom Land" in summary.text
     stored = await answers(bot, anna)
-    assert [text for _, text, _ in stored] == ["a", "Jetzt mit Fördermitteln vom Land", "c", "d", "e"]
+    assert [text for _, text, _ in stored] == [
+        "a",
+        "Jetzt mit Fördermitteln vom Land",
+        "c",
+        "d",
+        "e",
+    ]
     assert stored[1][2].themes == ["Förderung & Finanzen"]
     assert (await member_row(bot, anna)).awaiting is None
 

@@ -18,10 +18,11 @@ from checkin_steps import (
     outbox,
     participation,
     rounds,
+    sleep_until,
 )
+from conftest import COORDINATOR_ID
 
 from bot.sandbox.harness import Harness
-from conftest import COORDINATOR_ID
 
 COMPRESSED = {
     "coordinator_ids": [COORDINATOR_ID],
@@ -147,7 +148,7 @@ async def test_reminder_due_while_down_is_sent_once_on_start(bot: Harness) -> No
     await anna.expect("Frage 1 von 5")
 
     await bot.stop()
-    await _sleep_past(current.opened_at + dt.timedelta(seconds=1))
+    await sleep_until(current.opened_at + dt.timedelta(seconds=1))
     await bot.start()
     await anna.expect("kurze Erinnerung", "0 von 5")
     await bot.restart()
@@ -158,12 +159,6 @@ async def test_reminder_due_while_down_is_sent_once_on_start(bot: Harness) -> No
     # The reminder button continues the check-in where the member is.
     await anna.press("Jetzt weitermachen")
     await anna.expect("Frage 1 von 5")
-
-
-async def _sleep_past(moment: dt.datetime) -> None:
-    from checkin_steps import sleep_until
-
-    await sleep_until(moment)
 
 
 async def test_member_who_blocks_the_bot_mid_round_gets_nothing_more(bot: Harness) -> None:
@@ -262,7 +257,7 @@ async def test_round_that_ran_out_while_down_closes_on_start(bot: Harness) -> No
     await anna.expect("Frage 2 von 5")
 
     await bot.stop()
-    await _sleep_past(current.closes_at)
+    await sleep_until(current.closes_at)
     await bot.start()
     (closed,) = await rounds(bot)
     assert closed.status == "closed" and closed.closed_at is not None
