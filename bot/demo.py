@@ -13,6 +13,7 @@ from bot.logging_setup import configure_logging
 from bot.sandbox.driver import ChatView, Person
 from bot.sandbox.harness import FAST_LIMITS, Harness, sandbox_settings
 from bot.sandbox.server import SandboxServer, SentMessage
+from storage import members as member_store
 
 WIDTH = 78
 
@@ -67,6 +68,22 @@ async def play(harness: Harness, transcript: Transcript) -> None:
     for person in (anna, ben, clara):
         await transcript.say(person, "/start")
     await transcript.say(anna, "/help")
+    await _onboarding(harness, transcript, anna)
+
+
+async def _onboarding(harness: Harness, transcript: Transcript, anna: Person) -> None:
+    """Anna agrees to the privacy notice and fills in her profile (one step skipped)."""
+    async with harness.services.db.write() as session:
+        for name in ("Jahrgang 2022", "Jahrgang 2023", "Jahrgang 2024"):
+            await member_store.add_cohort(session, name=name)
+        await session.commit()
+    transcript.scene("Anna agrees and fills in her profile")
+    await transcript.press(anna, "Einverstanden", replies=2)
+    await transcript.press(anna, "Übernehmen")
+    await transcript.press(anna, "Jahrgang 2023")
+    await transcript.say(anna, "MINT-Region Nordhessen")
+    await transcript.say(anna, "Bildungsbüro Kassel")
+    await transcript.press(anna, "Überspringen")
 
 
 async def run_demo(out: TextIO | None = None) -> int:
