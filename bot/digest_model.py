@@ -8,6 +8,7 @@ answers never name anyone and never appear under "Wer kann weiterhelfen?".
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -102,6 +103,7 @@ class Digest:
         return any(e.restricted for q in self.questions for g in q.groups for e in g.entries)
 
 
+@functools.cache
 def effective_visibility(choice: str | None, default: str) -> Visibility:
     """The member's choice, else the default; anything unknown is treated most carefully."""
     try:

@@ -27,6 +27,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
 _MD_LINE_START = re.compile(r"^(\s*)([-+]|\d+[.)])(\s)")
 _SPACES = re.compile(r"\s+")
 _CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+HELPERS_PER_LINE = 10
 
 
 class Style(Protocol):
@@ -232,7 +233,13 @@ class Layout:
         lines = [s.heading(s.label("digest.helpers.title"), 2), s.label("digest.helpers.intro")]
         for theme, people in self.digest.helpers:
             lines.append(s.heading(s.italic(s.text(one_line(theme))), 3))
-            lines.append(", ".join(self._helper(person) for person in people))
+            names = [self._helper(person) for person in people]
+            # A few names per line: short lines split cheaply and never need a hard wrap.
+            lines.extend(
+                ", ".join(names[start : start + HELPERS_PER_LINE])
+                + ("," if start + HELPERS_PER_LINE < len(names) else "")
+                for start in range(0, len(names), HELPERS_PER_LINE)
+            )
         return "\n".join(lines)
 
     def _helper(self, person: Helper) -> str:
