@@ -200,6 +200,8 @@ class Layout:
         text = block.text_en if self.language == "en" and block.text_en else block.text_de
         title = s.heading(s.text(f"{block.position}. {one_line(text)}"), 2)
         if not block.groups:
+            if not self._unfiltered():
+                return []  # nothing matches the selection here; no need to say so per question
             return [f"{title}\n{s.label('digest.question.no_answers')}"]
         sections = []
         for index, group in enumerate(block.groups):
