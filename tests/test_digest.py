@@ -504,3 +504,20 @@ async def test_an_erased_member_never_appears(bot: Harness) -> None:
     assert "Unser Antrag beim Land" in message.text
     assert "Mitgemacht: 1 von 2" in message.text
     assert f"{FOERDERUNG}: 1 (neu)" in message.text  # round 1's answer was Anna's: gone too
+
+
+async def test_coordinators_find_digest_in_their_menu(bot: Harness) -> None:
+    carla = bot.world.user("Carla")
+    await factories.member(bot, carla, coordinator=True)
+    await bot.restart()  # coordinator menus are published at start-up
+
+    menus = [
+        commands
+        for (scope, _), commands in bot.server.commands.items()
+        if f'"chat_id": {carla.id}' in scope
+    ]
+    assert menus, "no coordinator menu was published"
+    digest = [c for c in menus[-1] if c["command"] == "digest"]
+    assert digest and "Digest einer Runde" in digest[0]["description"]
+    member_menus = [c for (scope, _), c in bot.server.commands.items() if "all_private" in scope]
+    assert all(c["command"] != "digest" for menu in member_menus for c in menu)
