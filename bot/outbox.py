@@ -169,8 +169,11 @@ class Outbox:
             await self._sleep_until_due()
 
     async def _sleep_until_due(self) -> None:
-        # Clear before looking: a wake() that arrives while we query must not be lost.
+        # Clear before looking: a wake() that arrives while we query must not be lost, and a
+        # stop() that came before the clear is seen here (it sets `_stopping` first).
         self._wake.clear()
+        if self._stopping:
+            return
         async with self.db.session() as session:
             due = await store.next_due_time(session)
         delay = IDLE_WAKEUP
