@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 from typing import TextIO
 
-from bot import digest_demo
+from bot import checkin_demo, digest_demo
 from bot.logging_setup import configure_logging
 from bot.sandbox.driver import ChatView, Person
 from bot.sandbox.harness import FAST_LIMITS, Harness, sandbox_settings
@@ -70,6 +70,7 @@ async def play(harness: Harness, transcript: Transcript) -> None:
         await transcript.say(person, "/start")
     await transcript.say(anna, "/help")
     await _onboarding(harness, transcript, anna)
+    await checkin_demo.scene(harness, transcript, anna)  # leaves the round open
     await digest_demo.scene(harness, transcript)  # last: the round's digest
 
 
