@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from babel.dates import format_datetime
 from markupsafe import Markup
+from sqlalchemy import event
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -20,6 +22,7 @@ from bot.schedule import CheckinSchedule
 from bot.services import Services
 from bot.themes import hashtags, lexicon_for
 from storage import rounds as store
+from storage.db import Database
 from storage.tables import Answer, Member, Participation, Round, RoundQuestion, RoundStatus
 from storage.types import utcnow
 
@@ -80,6 +83,63 @@ class Progress:
 
     def find(self, round_question_id: int) -> RoundQuestion | None:
         return next((q for q in self.questions if q.id == round_question_id), None)
+
+
+@dataclass(frozen=True)
+class OpenRound:
+    """The open round with its questions; both are fixed while the round runs."""
+
+    round: Round
+    questions: list[RoundQuestion]
+
+
+# Per database (tests run many bots in one process). A version number guards against a read
+# that started before an open or close committed and would otherwise cache the old state.
+_open_rounds: WeakKeyDictionary[Database, OpenRound | None] = WeakKeyDictionary()
+_versions: WeakKeyDictionary[Database, int] = WeakKeyDictionary()
+
+
+async def open_round_of(services: Services) -> OpenRound | None:
+    db = services.db
+    if db in _open_rounds:
+        return _open_rounds[db]
+    version = _versions.get(db, 0)
+    async with db.session() as session:
+        round_ = await store.current_round(session)
+        questions = (
+            list(await store.round_questions(session, round_id=round_.id))
+            if round_ is not None and round_.id is not None
+            else []
+        )
+    value = OpenRound(round_, questions) if round_ is not None else None
+    if _versions.get(db, 0) == version:
+        _open_rounds[db] = value
+    return value
+
+
+def forget_open_round_after_commit(session: AsyncSession, db: Database) -> None:
+    """Drop the cache once the transaction that opens or closes a round has committed."""
+
+    def forget(_session: object) -> None:
+        _versions[db] = _versions.get(db, 0) + 1
+        _open_rounds.pop(db, None)
+
+    event.listen(session.sync_session, "after_commit", forget, once=True)
+
+
+async def read_progress(session: AsyncSession, *, current: OpenRound, member: Member) -> Progress:
+    """The member's place in the open round, read only (participation created on save)."""
+    round_id = current.round.id
+    assert round_id is not None and member.id is not None
+    participation, answers = await store.progress_rows(
+        session, round_id=round_id, member_id=member.id
+    )
+    return Progress(
+        round=current.round,
+        questions=current.questions,
+        answers=answers,
+        participation=participation or Participation(round_id=round_id, member_id=member.id),
+    )
 
 
 async def load_progress(session: AsyncSession, *, round_: Round, member: Member) -> Progress:
@@ -304,9 +364,14 @@ async def save(
     """Store (or replace) one answer with its themes and hashtags; None means skipped."""
     assert rq.id is not None and member.id is not None
     lexicon = lexicon_for(services.settings.checkin_themes_file)
+    existing = progress.answers.get(rq.id)
+    if existing is not None and existing not in session:  # read outside this transaction
+        existing = await session.merge(existing, load=False)
+    if progress.participation.id is not None and progress.participation not in session:
+        progress.participation = await session.merge(progress.participation, load=False)
     answer = await store.save_answer(
         session,
-        existing=progress.answers.get(rq.id),
+        existing=existing,
         round_id=rq.round_id,
         round_question_id=rq.id,
         member_id=member.id,
@@ -319,38 +384,55 @@ async def save(
     return answer
 
 
-async def take_text(
-    session: AsyncSession, *, services: Services, member: Member, text: str | None
-) -> Reply:
-    """A message from the member while a check-in may be running (the caller commits)."""
+async def take_text(*, services: Services, member: Member, text: str | None) -> Reply:
+    """A message from the member while a check-in may be running.
+
+    The hot path of a round: the round and its questions come from a cache, the member's own
+    rows are read without holding the write lock (the member's updates are processed one at a
+    time, see bot.update_order), and one short transaction stores the answer. It is committed
+    before this returns, so before the bot replies.
+    """
     now = utcnow()
+    current = await open_round_of(services)
     round_id, edit_id = parse_awaiting(member.awaiting)
-    round_ = await store.current_round(session)
-    if round_ is None or not is_open(round_, now):
-        member.awaiting, member.draft = None, None
-        session.add(member)
+    if current is None or not is_open(current.round, now):
+        await _update_member(services, member, awaiting=None, draft=None)
         return closed_reply(services, member, now)
-    if round_id != round_.id:  # left over from an earlier round: this text is for the new one
+    if round_id != current.round.id:  # left over from an earlier round: this text is for this one
         edit_id = None
-    progress = await load_progress(session, round_=round_, member=member)
+    async with services.db.session() as session:
+        progress = await read_progress(session, current=current, member=member)
     rq = progress.find(edit_id) if edit_id else progress.next_question()
     if rq is None:
         return render_summary(services, member, progress)
-    language = _language(services, member)
     if text is None or not text.strip():
-        hint = services.translate(language, "checkin.text_needed", number=rq.position)
-        return Reply(hint)
+        language = _language(services, member)
+        return Reply(services.translate(language, "checkin.text_needed", number=rq.position))
     text = text.strip()
-    limit = services.settings.answer_max_chars
-    if len(text) > limit:
-        member.draft = text
-        member.awaiting = member.awaiting or f"{PREFIX}:{round_.id}"
-        session.add(member)
+    if len(text) > services.settings.answer_max_chars:
+        awaiting = member.awaiting or f"{PREFIX}:{current.round.id}"
+        await _update_member(services, member, awaiting=awaiting, draft=text)
         return too_long_reply(services, member, rq, length=len(text))
-    await save(session, services=services, member=member, progress=progress, rq=rq, text=text)
+
+    async def write(session: AsyncSession) -> None:
+        stored = await session.merge(member, load=False)
+        await save(session, services=services, member=stored, progress=progress, rq=rq, text=text)
+
+    await store.group_commit(services.db).write(write)
     if edit_id:
         return render_summary(services, member, progress)
     return render_next(services, member, progress, saved=True)
+
+
+async def _update_member(
+    services: Services, member: Member, *, awaiting: str | None, draft: str | None
+) -> None:
+    if member.awaiting == awaiting and member.draft == draft:
+        return
+    async with services.db.write() as session:
+        stored = await session.merge(member, load=False)
+        stored.awaiting, stored.draft = awaiting, draft
+        await session.commit()
 
 
 def too_long_reply(services: Services, member: Member, rq: RoundQuestion, *, length: int) -> Reply:
@@ -455,10 +537,14 @@ async def button(
     return render_next(services, member, progress, saved=False)
 
 
-async def has_open_question(session: AsyncSession, *, member: Member) -> bool:
+async def has_open_question(services: Services, *, member: Member) -> bool:
     """Was the member asked in the open round and has not finished? (free text → answer)"""
-    round_ = await store.current_round(session)
-    if round_ is None or round_.id is None or member.id is None or not is_open(round_, utcnow()):
+    current = await open_round_of(services)
+    if current is None or member.id is None or not is_open(current.round, utcnow()):
         return False
-    participation = await store.get_participation(session, round_id=round_.id, member_id=member.id)
+    assert current.round.id is not None
+    async with services.db.session() as session:
+        participation = await store.get_participation(
+            session, round_id=current.round.id, member_id=member.id
+        )
     return participation is not None and participation.finished_at is None

@@ -52,12 +52,7 @@ async def on_text(update: Update, context: BotContext, member: Member) -> None:
     """The member's message is their answer; it is committed before the bot replies."""
     message = update.effective_message
     text = message.text if message is not None else None
-    services = context.services
-    async with services.db.write() as session:
-        stored = await session.get(Member, member.id)
-        assert stored is not None
-        answer = await checkin.take_text(session, services=services, member=stored, text=text)
-        await session.commit()
+    answer = await checkin.take_text(services=context.services, member=member, text=text)
     await _send(update, context, answer)
 
 
@@ -65,8 +60,7 @@ async def fallback(update: Update, context: BotContext, member: Member | None) -
     """Free text from a member who was asked in the open round and has not finished."""
     if member is None or member.consent_at is None:
         return False
-    async with context.services.db.session() as session:
-        claimed = await checkin.has_open_question(session, member=member)
+    claimed = await checkin.has_open_question(context.services, member=member)
     if claimed:
         await on_text(update, context, member)
     return claimed
