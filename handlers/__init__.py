@@ -21,6 +21,7 @@ from handlers import checkin as checkin_handler
 from handlers import coordinators, errors, groups, members, profile, start
 from handlers import digest as digest_handler
 from handlers import questions as questions_handler
+from handlers import retention as retention_handler
 from handlers import rounds as rounds_handler
 from handlers.text import TextRouter
 
@@ -107,3 +108,4 @@ async def on_startup(application: AlumniApplication) -> None:
     """Re-arm what lives in the database (schedules, pending deliveries) after a (re)start."""
     await coordinators.publish_menus_on_startup(application)
     await rounds_handler.arm(application)
+    retention_handler.arm(application)

@@ -1,0 +1,54 @@
+"""Keep nothing personal longer than RETENTION (DSGVO storage limitation).
+
+Runs at every start and then daily. What goes once it is older than the retention period:
+the answers and participations of rounds that closed before it, the text of messages the bot
+sent (their purpose keys stay, so nothing is ever sent twice), spent invite links, and the
+whole record of members who blocked the bot that long ago (they can no longer use /forget).
+Profiles of members who still use the bot stay: they are what membership consists of.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import members as member_store
+from storage import retention as store
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    answers: int
+    rounds: int
+    payloads: int
+    members: int
+    invites: int
+
+
+async def purge_expired(
+    session: AsyncSession, *, now: dt.datetime, retention: dt.timedelta
+) -> PurgeReport:
+    """Delete what is older than `retention` at `now`; the caller commits."""
+    cutoff = now - retention
+    round_ids = await store.rounds_closed_before(session, cutoff=cutoff)
+    answers = await store.delete_round_contributions(session, round_ids=round_ids)
+    payloads = await store.erase_old_payloads(session, cutoff=cutoff)
+    gone = await store.members_unreachable_before(session, cutoff=cutoff)
+    for member in gone:
+        await member_store.delete_member(session, member=member)
+    invites = await store.delete_spent_invites(session, cutoff=cutoff)
+    report = PurgeReport(answers, len(round_ids), payloads, len(gone), invites)
+    logger.info(
+        "retention_purge answers=%d rounds=%d payloads=%d members=%d invites=%d",
+        report.answers,
+        report.rounds,
+        report.payloads,
+        report.members,
+        report.invites,
+    )
+    return report
