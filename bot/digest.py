@@ -26,6 +26,8 @@ from bot.services import Services
 from bot.themes import lexicon_for
 from storage import chats as chat_store
 from storage import digests as store
+from storage import members as member_store
+from storage import outbox as outbox_store
 from storage.digests import RoundRows
 from storage.tables import Round, RoundStatus
 from storage.types import utcnow
@@ -281,14 +283,7 @@ async def on_round_closed(session: AsyncSession, *, services: Services, round: R
     assert round.id is not None
     if not await store.claim_scheduled(session, round_id=round.id):
         return
-    rows = dataclasses.replace(
-        await store.load_round(session, round=round),
-        status=RoundStatus.CLOSED,
-        closed_at=round.closed_at or utcnow(),
-    )
-    before = await store.previous_round(session, number=round.number)
-    previous = await store.load_round(session, round=before) if before is not None else None
-    loaded = Loaded(rows, previous, await store.cohort_names(session), None, None)
+    loaded = await _load_closed(session, round=round)
     prefix = f"digest:round:{round.number}"
     group = await chat_store.alumni_group(session)
     if group is not None:
@@ -304,6 +299,58 @@ async def on_round_closed(session: AsyncSession, *, services: Services, round: R
     # The caller commits; wake the outbox then, not before (it would find nothing yet).
     event.listen(session.sync_session, "after_commit", lambda _: services.outbox.wake(), once=True)
     logger.info("digest_scheduled round=%s group=%s", round.number, group is not None)
+
+
+async def _load_closed(session: AsyncSession, *, round: Round) -> Loaded:
+    rows = dataclasses.replace(
+        await store.load_round(session, round=round),
+        status=RoundStatus.CLOSED,
+        closed_at=round.closed_at or utcnow(),
+    )
+    before = await store.previous_round(session, number=round.number)
+    previous = await store.load_round(session, round=before) if before is not None else None
+    return Loaded(rows, previous, await store.cohort_names(session), None, None)
+
+
+async def withdraw_pending_after_erasure(session: AsyncSession, *, services: Services) -> int:
+    """A member erased their data: digests still waiting in the outbox (say, overnight in the
+    quiet hours) may quote them. Those deliveries are withdrawn and the same chats get the
+    digest rendered again without the member. Call after deleting the member, before commit.
+
+    A group post that a coordinator had requested with options is re-sent as the plain digest
+    of its round. Returns how many waiting messages were withdrawn.
+    """
+    waiting = await outbox_store.pending_with_prefix(session, prefix="digest:round:")
+    if not waiting:
+        return 0
+    await outbox_store.withdraw(
+        session,
+        ids=[row.id for row in waiting if row.id is not None],
+        reason="withdrawn: a member erased their data; sent again without them",
+    )
+    targets = sorted({(int(row.purpose_key.split(":")[2]), row.chat_id) for row in waiting})
+    stamp = utcnow().strftime("%Y%m%d%H%M%S%f")
+    for number, chat_id in targets:
+        round = await store.round_by_number(session, number=number)
+        if round is None:
+            continue
+        loaded = await _load_closed(session, round=round)
+        prefix = f"digest:round:{number}:reissue:{stamp}:chat:{chat_id}"
+        if chat_id < 0:
+            public = _build(services, loaded, DigestOptions(), Audience.ALUMNI)
+            language = services.translate.default_language
+            messages = _messages(services, public, language)
+        else:
+            private = _build(services, loaded, DigestOptions(), Audience.COORDINATOR)
+            recipient = await member_store.get_member(session, telegram_id=chat_id)
+            language = services.translate.language_for(recipient.language if recipient else None)
+            messages = _messages(services, private, language)
+        await enqueue_parts(
+            session, services=services, prefix=prefix, chat_id=chat_id, messages=messages
+        )
+    event.listen(session.sync_session, "after_commit", lambda _: services.outbox.wake(), once=True)
+    logger.info("digest_withdrawn_after_erasure messages=%d chats=%d", len(waiting), len(targets))
+    return len(waiting)
 
 
 async def _enqueue_for_coordinators(

@@ -8,7 +8,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from babel.dates import format_timedelta
+from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import digest
+from bot.services import Services
+from storage import members as member_store
 from storage.tables import Answer, Cohort, Member, Participation, Round, RoundQuestion
 
 
@@ -85,3 +89,12 @@ def build_export(
 
 def export_bytes(document: dict[str, Any]) -> bytes:
     return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+async def erase(session: AsyncSession, *, services: Services, member: Member) -> None:
+    """Everything about the member goes, including digests still waiting to quote them.
+
+    The caller commits: the erasure and the re-rendered digests land together or not at all.
+    """
+    await member_store.delete_member(session, member=member)
+    await digest.withdraw_pending_after_erasure(session, services=services)

@@ -224,7 +224,7 @@ async def on_forget_button(update: Update, context: BotContext) -> None:
     async with context.services.db.write() as session:
         member = await member_store.get_member(session, telegram_id=user.id)
         if member is not None:
-            await member_store.delete_member(session, member=member)
+            await privacy.erase(session, services=context.services, member=member)
         await session.commit()
     if member is not None and member.is_coordinator:
         with contextlib.suppress(TelegramError):

@@ -126,3 +126,27 @@ async def messages_with_prefix(session: AsyncSession, *, prefix: str) -> Sequenc
         .order_by(col(OutboxMessage.id))
     )
     return result.all()
+
+
+async def pending_with_prefix(session: AsyncSession, *, prefix: str) -> Sequence[OutboxMessage]:
+    result = await session.exec(
+        select(OutboxMessage)
+        .where(
+            col(OutboxMessage.purpose_key).startswith(prefix),
+            OutboxMessage.status == DeliveryStatus.PENDING,
+        )
+        .order_by(col(OutboxMessage.id))
+    )
+    return result.all()
+
+
+async def withdraw(session: AsyncSession, *, ids: list[int], reason: str) -> None:
+    """Take pending rows back; their text goes too (it is why they are withdrawn)."""
+    await session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id).in_(ids),
+            col(OutboxMessage.status) == DeliveryStatus.PENDING,
+        )
+        .values(status=DeliveryStatus.WITHDRAWN, error=reason, payload={})
+    )

@@ -47,6 +47,7 @@ class DeliveryStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     UNREACHABLE = "unreachable"
+    WITHDRAWN = "withdrawn"  # taken back before sending (e.g. it quoted a member who erased)
 
 
 class OutboxMessage(SQLModel, table=True):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import factories
 import pytest
@@ -199,3 +200,60 @@ async def test_without_a_linked_group_only_coordinators_get_it(bot: Harness) -> 
         f"digest:round:1:coordinator:{erik.id}:part:1",
     }
     assert all(row.status == DeliveryStatus.SENT for row in rows)
+
+
+def _quiet_window_around_now() -> str:
+    now = dt.datetime.now(ZoneInfo("Europe/Berlin"))
+    start, end = now - dt.timedelta(hours=1), now + dt.timedelta(hours=1)
+    return f"{start:%H:%M}-{end:%H:%M}"
+
+
+async def test_a_waiting_digest_forgets_a_member_who_erased_her_data(bot: Harness) -> None:
+    """The digest waits out the quiet hours; Anna erases herself meanwhile; the group and the
+    coordinator then get the digest without her, and her text is nowhere in the database."""
+    carla = bot.world.user("Carla")
+    await factories.member(bot, carla, coordinator=True)
+    anna_person = bot.world.user("Anna")
+    anna = await factories.member(bot, anna_person)
+    ben = await factories.member(bot, bot.world.user("Ben"))
+    await factories.round_with_answers(
+        bot,
+        open=True,
+        answers=[(anna, 1, "Annas Geheimprojekt", [SOCIAL]), (ben, 1, "Bens Barcamp", [SOCIAL])],
+    )
+    group = await factories.alumni_group(bot, "Alumni", members=[carla, anna_person])
+    await bot.restart(quiet_hours=_quiet_window_around_now())
+
+    await carla.send("/round close")
+    await carla.expect("geschlossen")
+    waiting = await outbox_rows(bot)
+    assert waiting and all(row.status == DeliveryStatus.PENDING for row in waiting)
+    assert any("Annas Geheimprojekt" in str(row.payload) for row in waiting)
+
+    await anna_person.send("/forget")
+    await anna_person.expect("wirklich alles")
+    await anna_person.press("Ja, alles löschen")
+    await anna_person.expect("Ich habe alles über dich gelöscht")
+
+    rows = await outbox_rows(bot)
+    withdrawn = [row for row in rows if row.status == DeliveryStatus.WITHDRAWN]
+    assert {row.purpose_key for row in withdrawn} == {row.purpose_key for row in waiting}
+    assert not any("Annas Geheimprojekt" in str(row.payload) for row in rows)
+    reissued = [row for row in rows if ":reissue:" in row.purpose_key]
+    assert {row.chat_id for row in reissued} == {group.id, carla.id}
+    assert all("Bens Barcamp" in str(row.payload) for row in reissued)
+
+    # The quiet hours pass (the deferral is stored with each row when it is queued).
+    async with bot.services.db.write() as session:
+        for row in reissued:
+            stored = await session.get(OutboxMessage, row.id)
+            assert stored is not None
+            stored.not_before = utcnow()
+            session.add(stored)
+        await session.commit()
+    await bot.restart()
+    post = await group.expect("Digest Runde 1")
+    private = await carla.expect("Digest Runde 1")
+    for text in (post.text, private.text):
+        assert "Bens Barcamp" in text and "Anna" not in text
+    assert len(digests_in(group, 1)) == 1 and len(digests_in(carla, 1)) == 1
