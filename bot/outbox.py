@@ -44,7 +44,9 @@ STOP_GRACE_SECONDS = 10.0
 # Returned by `_deliver` when the chat's remaining rows were settled with the failing one.
 _CHAT_DONE = object()
 
-SentHook = Callable[[Any, OutboxMessage, Message], Awaitable[None]]
+# Asked when a row is due, inside the claiming transaction: is this message still wanted?
+# (A reminder whose member has finished or paused meanwhile is not.)
+WantedCheck = Callable[[Any, OutboxMessage], Awaitable[bool]]
 UnreachableHook = Callable[[Any, int], Awaitable[None]]
 
 
@@ -74,8 +76,8 @@ class Outbox:
     db: Database
     settings: Settings
     bot: Bot | None = None
-    # Called inside the transaction that records a successful send, by purpose-key prefix.
-    sent_hooks: dict[str, SentHook] = field(default_factory=dict)
+    # By purpose-key prefix; a row found unwanted when due is withdrawn instead of sent.
+    still_wanted: dict[str, WantedCheck] = field(default_factory=dict)
     unreachable_hooks: list[UnreachableHook] = field(default_factory=list)
     # How many delivery cycles the worker has finished; lets tests await outcomes (no sleeps).
     cycles: int = 0
@@ -186,13 +188,19 @@ class Outbox:
     async def deliver_due(self) -> int:
         """Claim and send what is due now; returns how many rows were handled."""
         async with self.db.write() as session:
-            rows = list(await store.due_messages(session, now=utcnow(), limit=BATCH_SIZE))
-            for row in rows:
-                row.status = DeliveryStatus.SENDING
-                row.attempts += 1
+            due = list(await store.due_messages(session, now=utcnow(), limit=BATCH_SIZE))
+            rows: list[OutboxMessage] = []
+            for row in due:
+                if await self._wanted(session, row):
+                    row.status = DeliveryStatus.SENDING
+                    row.attempts += 1
+                    rows.append(row)
+                else:
+                    row.status, row.payload = DeliveryStatus.WITHDRAWN, {}
+                    row.error = "no longer wanted when it fell due"
                 session.add(row)
             await session.commit()
-        if not rows:
+        if not due:
             return 0
         limit = asyncio.Semaphore(CONCURRENT_SENDS)
 
@@ -204,7 +212,14 @@ class Outbox:
         for row in rows:
             by_chat.setdefault(row.chat_id, []).append(row)
         await asyncio.gather(*(deliver_chat(chat_rows) for chat_rows in by_chat.values()))
-        return len(rows)
+        return len(due)
+
+    async def _wanted(self, session: Any, row: OutboxMessage) -> bool:
+        for prefix, check in self.still_wanted.items():
+            if row.purpose_key.startswith(prefix) and not await check(session, row):
+                logger.info("outbox_withdrawn key=%s reason=not_wanted", row.purpose_key)
+                return False
+        return True
 
     async def _deliver_chat(self, rows: list[OutboxMessage]) -> None:
         """Send one chat's claimed rows in order; stop at the first row that makes it wait."""
@@ -316,13 +331,13 @@ class Outbox:
     ) -> None:
         async with self.db.write() as session:
             stored = await session.get(OutboxMessage, row.id)
-            assert stored is not None
+            if stored is None:  # erased meanwhile (/forget): nothing left to record
+                return
             stored.status, stored.error = status, error
+            # Texts may quote members; once delivered (or given up) only the key is needed.
+            stored.payload = {}
             if message is not None:
                 stored.message_id, stored.sent_at = message.message_id, utcnow()
-                for prefix, hook in self.sent_hooks.items():
-                    if stored.purpose_key.startswith(prefix):
-                        await hook(session, stored, message)
             session.add(stored)
             await session.commit()
         log = logger.info if status is DeliveryStatus.SENT else logger.warning
@@ -335,7 +350,8 @@ class Outbox:
         due = utcnow() + delay
         async with self.db.write() as session:
             stored = await session.get(OutboxMessage, row.id)
-            assert stored is not None
+            if stored is None:  # erased meanwhile (/forget)
+                return due
             stored.status, stored.error = DeliveryStatus.PENDING, reason
             stored.not_before = due
             if not count_attempt:
@@ -353,9 +369,10 @@ class Outbox:
     ) -> None:
         async with self.db.write() as session:
             stored = await session.get(OutboxMessage, row.id)
-            assert stored is not None
-            stored.status, stored.error = DeliveryStatus.UNREACHABLE, reason
-            session.add(stored)
+            if stored is not None:  # None: erased meanwhile (/forget)
+                stored.status, stored.error = DeliveryStatus.UNREACHABLE, reason
+                stored.payload = {}
+                session.add(stored)
             # The chat's other rows, queued or claimed in this batch, are not attempted.
             await store.release(session, ids=_ids(rest), not_before=None)
             await store.mark_chat_unreachable(session, chat_id=row.chat_id, reason=reason)
@@ -368,7 +385,9 @@ class Outbox:
         async with self.db.write() as session:
             await chat_store.migrate_chat(session, old_chat_id=row.chat_id, new_chat_id=new_chat_id)
             stored = await session.get(OutboxMessage, row.id)
-            assert stored is not None
+            if stored is None:  # erased meanwhile
+                await session.commit()
+                return
             stored.status, stored.chat_id = DeliveryStatus.PENDING, new_chat_id
             stored.attempts -= 1
             session.add(stored)
