@@ -18,7 +18,7 @@ from telegram.ext import (
 
 from bot.services import AlumniApplication
 from handlers import checkin as checkin_handler
-from handlers import coordinators, errors, groups, members, profile, start
+from handlers import coordinators, edits, errors, groups, members, profile, start
 from handlers import digest as digest_handler
 from handlers import questions as questions_handler
 from handlers import retention as retention_handler
@@ -29,6 +29,12 @@ PRIVATE = filters.ChatType.PRIVATE
 
 
 def register_handlers(application: AlumniApplication) -> None:
+    # --- edits of sent messages are answered (privately) and go no further: every other
+    # handler would otherwise take an edited answer as the next one, or run a command twice
+    application.add_handler(
+        MessageHandler(filters.UpdateType.EDITED_MESSAGE, edits.on_edited_message), group=-2
+    )
+
     # --- commands in private chats
     application.add_handler(CommandHandler("start", start.start, filters=PRIVATE))
     application.add_handler(CommandHandler("help", start.help_command, filters=PRIVATE))

@@ -132,6 +132,21 @@ class Person(ChatView):
         """Write `text` to the bot in the private chat (commands included)."""
         return await self.world.post_message(self.user, self.user.id, text=text)
 
+    async def edit(self, message_id: int, text: str) -> None:
+        """Edit a message this person sent earlier (Telegram sends `edited_message`)."""
+        chat = self.server.chats[self.user.id].as_api(self.server.users)
+        await self.server.push_update(
+            "edited_message",
+            {
+                "message_id": message_id,
+                "from": self.user.as_api(),
+                "chat": chat,
+                "date": int(time.time()) - 5,
+                "edit_date": int(time.time()),
+                "text": text,
+            },
+        )
+
     async def send_photo(self, caption: str | None = None) -> int:
         photo = [
             {"file_id": secrets.token_hex(8), "file_unique_id": "p1", "width": 90, "height": 90}
