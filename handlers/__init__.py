@@ -114,4 +114,4 @@ async def on_startup(application: AlumniApplication) -> None:
     """Re-arm what lives in the database (schedules, pending deliveries) after a (re)start."""
     await coordinators.publish_menus_on_startup(application)
     await rounds_handler.arm(application)
-    retention_handler.arm(application)
+    await retention_handler.arm(application)
