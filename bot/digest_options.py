@@ -12,6 +12,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from bot.numbers import parse_number
+
 FLAGS = {
     "anonym": "anonymous",
     "anonymous": "anonymous",
@@ -70,7 +72,7 @@ def parse_options(text: str) -> DigestOptions:
         word = token.casefold()
         if word in HELP_WORDS:
             raise OptionError("digest.usage")
-        if word.isdigit():
+        if word.isdigit():  # also "²" or 20 digits: explained by _round_number, not a crash
             _set(values, "round", _round_number(token), token)
         elif word in FLAGS:
             values[FLAGS[word]] = True
@@ -94,9 +96,10 @@ def parse_options(text: str) -> DigestOptions:
 
 
 def _round_number(value: str) -> int:
-    if not value.strip().isdigit() or int(value) < 1:
+    number = parse_number(value)  # ASCII digits that fit the database, else None
+    if number is None or number < 1:
         raise OptionError("digest.error.bad_round", {"value": value})
-    return int(value)
+    return number
 
 
 def _set(values: dict[str, object], option: str, value: object, token: str) -> None:

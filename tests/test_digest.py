@@ -208,6 +208,8 @@ async def test_bad_options_are_explained(bot: Harness) -> None:
         "/digest jahrgang=": ["fehlt der Wert", "jahrgang=2022"],
         "/digest thema=Raumfahrt": ["„Raumfahrt“ kommt in Runde 2 nicht vor", SOCIAL],
         "/digest runde=x": ["„x“ ist keine Rundennummer"],
+        "/digest ²": ["„²“ ist keine Rundennummer", "/digest 3"],
+        "/digest 99999999999999999999": ["„99999999999999999999“ ist keine", "/digest 3"],
         "/digest hilfe": ["/digest – die Antworten einer Runde", "jahrgang=2022"],
     }
     for command, needles in cases.items():

@@ -104,6 +104,9 @@ def test_options_in_any_order_with_quotes() -> None:
         ("vielleicht", "digest.error.unknown_option"),
         ("jahrgang=", "digest.error.empty_value"),
         ("runde=0", "digest.error.bad_round"),
+        ("²", "digest.error.bad_round"),  # "²".isdigit() is True, int("²") fails
+        ("runde=٣", "digest.error.bad_round"),
+        ("99999999999999999999", "digest.error.bad_round"),  # more than SQLite's integers
         ("3 4", "digest.error.twice"),
         ("thema=a thema=b", "digest.error.twice"),
         ("hilfe", "digest.usage"),
