@@ -30,6 +30,10 @@ PREFIX = "checkin"
 CALLBACK = "ci"  # callback data: ci:<action>:<id>[:<value>]
 VISIBILITIES = ("all", "coordinators", "anonymous")
 TRIM_MARK = " …"
+TELEGRAM_LIMIT = 4096  # UTF-16 code units per message
+# How much of each answer the summary quotes; fewer characters when many long questions and
+# answers would otherwise not fit one message (the full answer is shown when changing it).
+SUMMARY_EXCERPTS = (300, 200, 120, 60, 30)
 
 
 # ------------------------------------------------------------------------------ time and dates
@@ -173,6 +177,16 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip() + TRIM_MARK
 
 
+def excerpt(text: str, limit: int) -> str:
+    """The text itself if it has at most `limit` characters, else its shortened start."""
+    return text if len(text) <= limit else shorten(text, limit)
+
+
+def utf16_length(text: str) -> int:
+    """Length as Telegram counts it (an emoji outside the BMP counts twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 # ------------------------------------------------------------------------------ rendering
 
 
@@ -263,30 +277,56 @@ def render_reminder(
 
 
 def render_summary(services: Services, member: Member, progress: Progress) -> Reply:
-    """All answers, a button to change each, and the visibility choice for this round."""
+    """All answers, a button to change each, and the visibility choice for this round.
+
+    One message, so it must fit Telegram's limit whatever was typed: every answer (and, if
+    still needed, every question) is quoted by its start only, shortened on a word boundary
+    before escaping. The raw HTML is measured, which is never shorter than what Telegram counts.
+    """
+    text = Markup("")
+    for limit in SUMMARY_EXCERPTS:
+        text = _summary_text(services, member, progress, limit)
+        if utf16_length(str(text)) <= TELEGRAM_LIMIT:
+            break
+    return Reply(text, _summary_markup(services, member, progress))
+
+
+def _visibility(services: Services, progress: Progress) -> str:
+    return progress.participation.visibility or services.settings.checkin_default_visibility
+
+
+def _summary_text(services: Services, member: Member, progress: Progress, limit: int) -> Markup:
     t, language = services.translate, _language(services, member)
+    # Questions are quoted whole unless even the shortest answers leave no room for them.
+    question_limit = None if limit > SUMMARY_EXCERPTS[-1] else limit
     lines = [t(language, "checkin.summary.title", number=progress.round.number)]
     for rq in progress.questions:
         answer = progress.answers.get(rq.id or 0)
         given = answer.text if answer is not None and answer.text else None
+        question = question_text(language, rq)
         lines.append(
             t(
                 language,
                 "checkin.summary.item",
                 number=rq.position,
-                question=question_text(language, rq),
-                answer=given or t(language, "checkin.summary.skipped"),
+                question=excerpt(question, question_limit) if question_limit else question,
+                answer=excerpt(given, limit) if given else t(language, "checkin.summary.skipped"),
             )
         )
-    visibility = progress.participation.visibility or services.settings.checkin_default_visibility
     lines.append(
         t(
             language,
             "checkin.summary.footer",
-            visibility=t(language, f"checkin.visibility.{visibility}"),
+            visibility=t(language, f"checkin.visibility.{_visibility(services, progress)}"),
             until=format_moment(progress.round.closes_at, language, services),
         )
     )
+    return Markup("\n\n").join(lines)
+
+
+def _summary_markup(services: Services, member: Member, progress: Progress) -> InlineKeyboardMarkup:
+    t, language = services.translate, _language(services, member)
+    visibility = _visibility(services, progress)
     edit_buttons = [
         InlineKeyboardButton(
             str(t(language, "checkin.button.edit", number=rq.position)),
@@ -305,7 +345,7 @@ def render_summary(services: Services, member: Member, progress: Progress) -> Re
         ]
         for choice in VISIBILITIES
     ]
-    return Reply(Markup("\n\n").join(lines), InlineKeyboardMarkup(rows))
+    return InlineKeyboardMarkup(rows)
 
 
 def render_next(services: Services, member: Member, progress: Progress, *, saved: bool) -> Reply:

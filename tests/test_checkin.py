@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import factories
+import pytest
 from checkin_steps import (
     answer_all,
     answers,
@@ -284,3 +285,41 @@ async def test_member_who_joins_during_a_round_can_check_in(bot: Harness) -> Non
     await anna.send("Ich bin neu dabei")
     await anna.expect("Frage 2 von 5")
     assert [text for _, text, _ in await answers(bot, anna)] == ["Ich bin neu dabei"]
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["Förderung läuft aus, wir suchen Honorarkräfte & Räume. ", "🎉🙌 Eltern👩‍👧 "],
+    ids=["words", "emoji"],
+)
+async def test_summary_of_five_answers_at_the_limit_fits_one_message(
+    bot: Harness, unit: str
+) -> None:
+    """Each answer at ANSWER_MAX_CHARS: the summary quotes their starts, the buttons come."""
+    limit = bot.services.settings.answer_max_chars
+    anna = bot.world.user("Anna")
+    await factories.member(bot, anna)
+    await open_round(bot, await coordinator(bot))
+    await anna.expect("Frage 1 von 5")
+    texts = [(f"{n}: " + unit * limit)[:limit] for n in range(1, 6)]
+    await answer_all(anna, texts)
+
+    summary = anna.last
+    assert "✏️ 5 ändern" in summary.button_texts
+    assert "✓ Für alle Alumni sichtbar" in summary.button_texts
+    assert len(summary.text.encode("utf-16-le")) // 2 <= 4096
+    for text in texts:
+        start = text[:250].rsplit(" ", 1)[0]
+        assert start in summary.text  # the start of every answer is quoted
+    assert summary.text.count("…") == 5
+    assert [text for _, text, _ in await answers(bot, anna)] == texts  # stored in full
+
+    # /checkin again and changing an answer still work, with the full answer shown there.
+    await anna.send("/checkin")
+    await anna.expect("Deine Antworten in Runde 1")
+    await anna.press("✏️ 3 ändern")
+    edit = await anna.expect("Frage 3:", "Bisher:")
+    assert texts[2] in edit.text
+    await anna.send("Jetzt kurz")
+    again = await anna.expect("Deine Antworten in Runde 1")
+    assert "Jetzt kurz" in again.text and again.text.count("…") == 4
