@@ -30,6 +30,7 @@ from bot.digest_render import render_messages
 from bot.i18n import Translator
 from bot.themes import DEFAULT_LEXICON
 from storage import digests as store
+from storage import rounds as round_store
 from storage.db import Database
 from storage.digests import AnswerRow, ParticipantRow, QuestionRow, RoundRows
 from storage.tables import Answer, Cohort, Member, Participation, Round, RoundQuestion
@@ -156,7 +157,7 @@ async def measure_load(directory: Path, size: int, rounds: list[RoundRows]) -> f
     for _ in range(RUNS):
         started = time.perf_counter()
         async with db.session() as session:
-            latest = await store.latest_round(session)
+            latest = await round_store.latest_round(session)
             assert latest is not None
             loaded = await store.load_round(session, round=latest)
             before = await store.previous_round(session, number=latest.number)

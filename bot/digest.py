@@ -28,6 +28,7 @@ from storage import chats as chat_store
 from storage import digests as store
 from storage import members as member_store
 from storage import outbox as outbox_store
+from storage import rounds as round_store
 from storage.digests import RoundRows
 from storage.tables import Round, RoundStatus
 from storage.types import utcnow
@@ -129,7 +130,7 @@ async def load(session: AsyncSession, *, services: Services, options: DigestOpti
 
 async def _pick_round(session: AsyncSession, number: int | None) -> Round:
     round = (
-        await store.latest_round(session)
+        await round_store.latest_round(session)
         if number is None
         else await store.round_by_number(session, number=number)
     )

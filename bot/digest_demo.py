@@ -18,7 +18,7 @@ from bot.sandbox.driver import Group, Person
 from bot.sandbox.harness import Harness
 from bot.themes import hashtags, lexicon_for
 from storage import chats as chat_store
-from storage import digests as digest_store
+from storage import rounds as round_store
 from storage.tables import (
     Answer,
     Cohort,
@@ -74,7 +74,7 @@ async def scene(harness: Harness, transcript: Transcript) -> None:
     dana = await _coordinator(harness)
     group = await _alumni_group(harness, transcript, dana)
     async with harness.services.db.session() as session:
-        latest = await digest_store.latest_round(session)
+        latest = await round_store.latest_round(session)
     if latest is None:
         latest = await _seed_open_round(harness)
     number = latest.number

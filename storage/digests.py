@@ -77,9 +77,7 @@ class Recipient:
 # -------------------------------------------------------------------------------- rounds
 
 
-async def latest_round(session: AsyncSession) -> Round | None:
-    result = await session.exec(select(Round).order_by(col(Round.number).desc()).limit(1))
-    return result.first()
+# The newest round: `storage.rounds.latest_round` (the rounds feature owns it).
 
 
 async def round_by_number(session: AsyncSession, *, number: int) -> Round | None:
