@@ -19,7 +19,14 @@ from sqlalchemy import event
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.digest_model import Audience, Digest, Selection, build_digest
-from bot.digest_options import DigestOptions, OptionError, match_name, parse_options
+from bot.digest_options import (
+    FLAGS,
+    DigestOptions,
+    OptionError,
+    match_name,
+    parse_options,
+    tokens,
+)
 from bot.digest_render import render_csv, render_markdown, render_messages
 from bot.outbox import document_payload, message_payload
 from bot.services import Services
@@ -64,17 +71,40 @@ class Loaded:
 # ------------------------------------------------------------------------------ on demand
 
 
-async def on_demand(services: Services, *, text: str, language: str, request_key: str) -> Outcome:
+async def on_demand(
+    services: Services,
+    *,
+    text: str,
+    language: str,
+    request_key: str,
+    group_chat_id: int | None = None,
+) -> Outcome:
     """Answer `/digest <text>`; raises OptionError (with a friendly catalog key) on bad input.
 
     `request_key` identifies the coordinator's command message, so a redelivered update posts
     to the group at most once while a deliberate second request posts again.
+
+    `group_chat_id`: the command was sent in that group chat. There only `gruppe` in the linked
+    alumni group itself is done (the version all alumni may see, through the outbox, nothing
+    in the answer); anything else is refused with a pointer to the private chat, which never
+    sends the coordinator back here.
     """
-    options = parse_options(text)
+    try:
+        options = parse_options(text)
+    except OptionError:
+        if group_chat_id is not None and "group" not in {
+            FLAGS.get(t.casefold()) for t in tokens(text)
+        }:
+            raise OptionError("digest.error.private_only") from None
+        raise  # explained; in a group only to someone who meant `gruppe`
+    if group_chat_id is not None and not options.group:
+        raise OptionError("digest.error.private_only")
     async with services.db.session() as session:
         group = await chat_store.alumni_group(session) if options.group else None
         if options.group and group is None:
             raise OptionError("digest.error.no_group")
+        if group_chat_id is not None and (group is None or group.telegram_id != group_chat_id):
+            raise OptionError("digest.error.private_only")
         loaded = await load(session, services=services, options=options)
     outcome = Outcome()
     if group is None:
@@ -102,6 +132,8 @@ async def on_demand(services: Services, *, text: str, language: str, request_key
         )
         await session.commit()
     services.outbox.wake()
+    if group_chat_id is not None:
+        return outcome  # the post itself is the answer there
     outcome.notes.append(
         str(
             services.translate(

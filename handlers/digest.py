@@ -7,7 +7,7 @@ from telegram import InputFile, Update
 from bot import digest
 from bot.digest_options import OptionError
 from bot.services import BotContext
-from handlers.common import coordinator_only, language_of, reply, send_text
+from handlers.common import coordinator_only, language_of, send_text
 
 
 @coordinator_only
@@ -17,10 +17,6 @@ async def digest_command(update: Update, context: BotContext) -> None:
     if message is None or chat is None:
         return
     options = (message.text or "").partition(" ")[2]
-    if chat.type != chat.PRIVATE:
-        # The coordinators' version may hold coordinator-only answers: never into a group.
-        await reply(update, context, "digest.error.private_only")
-        return
     language = await language_of(update, context)
     try:
         outcome = await digest.on_demand(
@@ -28,6 +24,9 @@ async def digest_command(update: Update, context: BotContext) -> None:
             text=options,
             language=language,
             request_key=f"{chat.id}:{message.message_id}",
+            # In a group only `gruppe` to that very (linked alumni) group: the coordinators'
+            # version may hold coordinator-only answers and never goes into a group.
+            group_chat_id=None if chat.type == chat.PRIVATE else chat.id,
         )
     except OptionError as error:
         await send_text(

@@ -232,11 +232,54 @@ async def test_non_coordinators_are_refused_everywhere(bot: Harness) -> None:
     await stranger.expect("nur die Koordinator:innen")
     await group.send(anna, "/digest gruppe")
     await group.expect("nur die Koordinator:innen")
-    # A coordinator in the group is sent to the private chat: their version never goes there.
-    await group.send(people.carla, "/digest")
-    await group.expect("nur im privaten Chat")
     assert not any("Fördermittel" in m.text for m in group.messages)
     assert await outbox_rows(bot) == []
+
+
+async def test_in_the_alumni_group_a_coordinator_posts_with_gruppe_and_nothing_else(
+    bot: Harness,
+) -> None:
+    """`/digest gruppe` in the linked group posts the version for all there; every other
+    /digest in a group is sent to the private chat, and that text never points back here."""
+    people = await alumni(bot)
+    await factories.round_with_answers(
+        bot,
+        answers=[
+            (people.anna, 1, "Offen für alle", [FOERDERUNG]),
+            (people.ben, 1, "Nur für Koordinator:innen", [FOERDERUNG]),
+        ],
+        visibility={people.ben.id or 0: "coordinators"},
+    )
+    carla = people.carla
+    group = await factories.alumni_group(bot, "Alumni", members=[carla])
+    other = await bot.world.group("Stammtisch", members=[carla])
+
+    for chat, command in [
+        (group, "/digest"),
+        (group, "/digest 1 anonym"),
+        (group, "/digest bitte"),
+        (group, "/digest hilfe"),
+        (other, "/digest gruppe"),
+        (other, "/digest"),
+    ]:
+        await chat.send(carla, command)
+        refusal = await chat.expect("nur im privaten Chat", "Schreib mir privat")
+        assert "hier zu posten" not in refusal.text
+    assert await outbox_rows(bot) == []
+
+    await group.send(carla, "/digest gruppe anonym")
+    post = await group.expect("Digest Runde 1", "ohne Namen")
+    assert "anonym: Offen für alle" in post.text
+    assert "Nur für Koordinator:innen" not in post.text and "🔒" not in post.text
+    assert "Anna" not in post.text
+    await group.expect_nothing(within=0.2)  # no confirmation: the post is the answer
+    rows = await settled_rows(bot)
+    assert [row.chat_id for row in rows] == [group.id]
+    assert rows[0].status == DeliveryStatus.SENT
+    assert not any("Digest Runde" in m.text for m in carla.messages + other.messages)
+
+    await group.send(carla, "/digest gruppe thema=raumfahrt")  # meant `gruppe`: explained
+    await group.expect("„raumfahrt“ kommt in Runde 1 nicht vor")
 
 
 async def test_english_coordinators_read_english(bot: Harness) -> None:
