@@ -28,6 +28,14 @@ class PauseProblem(StrEnum):
 
 
 @dataclass(frozen=True)
+class PauseRefused:
+    """Why a pause cannot be taken; `day` is the date understood (when one was)."""
+
+    problem: PauseProblem
+    day: dt.date | None = None
+
+
+@dataclass(frozen=True)
 class PauseRequest:
     until: dt.datetime  # first moment the member is active again (UTC)
     last_day: dt.date | None  # the last paused day as the member said it; None: open-ended
@@ -57,7 +65,7 @@ def _parse_day(text: str, today: dt.date) -> dt.date | None:
 
 def parse_pause(
     args: Sequence[str], *, now: dt.datetime, tz: ZoneInfo
-) -> PauseRequest | PauseProblem:
+) -> PauseRequest | PauseRefused:
     """`/pause`, `/pause bis 31.12.2026`, `/pause until 2026-12-31`: until the end of that day."""
     words = [word for word in args if word.casefold() not in _FILLER_WORDS]
     if not words:
@@ -65,9 +73,9 @@ def parse_pause(
     today = now.astimezone(tz).date()
     day = _parse_day(" ".join(words), today) if len(words) == 1 else None
     if day is None:
-        return PauseProblem.NOT_A_DATE
+        return PauseRefused(PauseProblem.NOT_A_DATE)
     if day < today:
-        return PauseProblem.IN_THE_PAST
+        return PauseRefused(PauseProblem.IN_THE_PAST, day)
     resume_at = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz)
     return PauseRequest(until=resume_at.astimezone(dt.UTC), last_day=day)
 

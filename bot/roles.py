@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
+from bot.outbox import message_payload
+from bot.services import Services
 from storage import members as member_store
+from storage.tables import Member
+from storage.types import utcnow
 
 
 async def is_coordinator(session: AsyncSession, *, telegram_id: int, settings: Settings) -> bool:
@@ -14,3 +20,49 @@ async def is_coordinator(session: AsyncSession, *, telegram_id: int, settings: S
         return True
     member = await member_store.get_member(session, telegram_id=telegram_id)
     return member is not None and member.is_coordinator
+
+
+@dataclass(frozen=True)
+class RoleChange:
+    """What `/coordinator add|remove` did: the text key for the coordinator who asked, the
+    person's name, and the member whose role changed (None: nothing changed)."""
+
+    key: str
+    name: str = ""
+    changed: Member | None = None
+
+
+async def change_coordinator_role(
+    session: AsyncSession,
+    *,
+    services: Services,
+    telegram_id: int | None = None,
+    username: str | None = None,
+    add: bool,
+) -> RoleChange:
+    """Give or take the coordinator role; the person is told through the outbox in the same
+    transaction. People in COORDINATOR_IDS keep the role. The caller commits, then wakes the
+    outbox."""
+    if telegram_id is not None:
+        target = await member_store.get_member(session, telegram_id=telegram_id)
+    elif username:
+        target = await member_store.get_member_by_username(session, username=username)
+    else:
+        target = None
+    if target is None:
+        return RoleChange("coordinator.unknown_person")
+    action = "add" if add else "remove"
+    name = target.display_name or str(target.telegram_id)
+    if not add and target.telegram_id in services.settings.coordinator_ids:
+        return RoleChange("coordinator.configured", name)
+    target.is_coordinator = add
+    await member_store.save_member(session, member=target)
+    text = services.translate(target.language, f"coordinator.told_{action}")
+    await services.outbox.enqueue(
+        session,
+        key=f"coordinator:{target.telegram_id}:{action}:{utcnow().isoformat()}",
+        chat_id=target.telegram_id,
+        payload=message_payload(str(text)),
+        respect_quiet_hours=False,
+    )
+    return RoleChange(f"coordinator.done_{action}", name, target)

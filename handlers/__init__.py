@@ -41,6 +41,10 @@ def register_handlers(application: AlumniApplication) -> None:
     _register_members(application)
     _register_digest(application)
     _register_rounds(application)
+    # --- the same member commands written in a group: point to the private chat
+    application.add_handler(
+        CommandHandler(start.PRIVATE_COMMANDS, start.in_private_please, filters=~PRIVATE)
+    )
 
     # --- free text and media in private chats, routed by where the member's dialogue stands
     router = TextRouter()

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Awaitable, Callable
 
 from markupsafe import Markup
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 
 from bot.paging import split_message
 from bot.roles import is_coordinator
 from bot.services import BotContext
 from storage import members as member_store
+from storage.tables import Member
+
+
+async def current_member(update: Update, context: BotContext) -> Member | None:
+    """The consented member who sent the update (read in its own session), else None."""
+    user = update.effective_user
+    if user is None:
+        return None
+    async with context.services.db.session() as session:
+        member = await member_store.get_member(session, telegram_id=user.id)
+    return member if member is not None and member.consent_at is not None else None
 
 
 async def language_of(update: Update, context: BotContext) -> str:
@@ -74,6 +87,15 @@ async def reply(
     language = await language_of(update, context)
     text = context.services.translate(language, key, **params)
     return await send_text(update, context, text, reply_markup=reply_markup)
+
+
+async def remove_buttons(update: Update) -> None:
+    """The message whose button was pressed loses its buttons, so it cannot be answered twice."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    with contextlib.suppress(TelegramError):  # an old or already edited message
+        await query.edit_message_reply_markup(reply_markup=None)
 
 
 Handler = Callable[[Update, BotContext], Awaitable[None]]

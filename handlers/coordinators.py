@@ -5,21 +5,26 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 
-from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
-from bot import invites, members, profile
+from bot import cohorts, invites, members, profile, roles
 from bot.commands import publish_coordinator_menu
 from bot.members import show_date
-from bot.outbox import message_payload
+from bot.numbers import parse_number, parse_telegram_id
 from bot.services import AlumniApplication, BotContext
-from handlers.common import coordinator_only, language_of, reply, send_long, send_text
+from handlers.common import (
+    coordinator_only,
+    language_of,
+    remove_buttons,
+    reply,
+    send_long,
+    send_text,
+)
 from storage import members as member_store
 from storage.tables import Cohort, Member
 from storage.types import utcnow
 
-COHORT_NAME_MAX = 64
 INVITE_PATTERN = r"^invite:revoke:"
 
 # ------------------------------------------------------------------------------ command menu
@@ -60,18 +65,20 @@ async def publish_menus_on_startup(application: AlumniApplication) -> None:
 # ------------------------------------------------------------------------------ /coordinator
 
 
-async def _target(session: AsyncSession, update: Update, words: list[str]) -> Member | None:
-    """Whom the command is about: the author of the replied-to message, @username, or an id."""
+def _target(update: Update, words: list[str]) -> tuple[int | None, str | None] | None:
+    """Whom the command is about: the author of the replied-to message, an id or @username
+    (as `(telegram_id, username)`); None when a typed id is not a valid Telegram id."""
     message = update.effective_message
     replied = message.reply_to_message if message else None
     if replied is not None and replied.from_user is not None and not replied.from_user.is_bot:
-        return await member_store.get_member(session, telegram_id=replied.from_user.id)
+        return replied.from_user.id, None
     if not words:
-        return None
+        return None, None
     who = words[0]
-    if who.lstrip("-").isdigit():
-        return await member_store.get_member(session, telegram_id=int(who))
-    return await member_store.get_member_by_username(session, username=who)
+    if who.lstrip("-+").isdigit():  # "²" and 20 digits too: refused, not looked up
+        telegram_id = parse_telegram_id(who)
+        return (telegram_id, None) if telegram_id is not None else None
+    return None, who
 
 
 @coordinator_only
@@ -81,49 +88,30 @@ async def coordinator_command(update: Update, context: BotContext) -> None:
     action = {"add": "add", "hinzufügen": "add", "remove": "remove", "entfernen": "remove"}.get(
         args[0] if args else ""
     )
-    if action is None:
+    target = _target(update, (context.args or [])[1:])
+    if action is None or target is None:
         await reply(update, context, "coordinator.usage")
         return
+    telegram_id, username = target
     async with context.services.db.write() as session:
-        target = await _target(session, update, (context.args or [])[1:])
-        if target is None:
-            await reply(update, context, "coordinator.unknown_person")
-            return
-        name = target.display_name or str(target.telegram_id)
-        if action == "remove" and target.telegram_id in context.services.settings.coordinator_ids:
-            await reply(update, context, "coordinator.configured", name=name)
-            return
-        target.is_coordinator = action == "add"
-        await member_store.save_member(session, member=target)
-        key = f"coordinator:{target.telegram_id}:{action}:{utcnow().isoformat()}"
-        text = context.services.translate(target.language, f"coordinator.told_{action}")
-        await context.services.outbox.enqueue(
+        change = await roles.change_coordinator_role(
             session,
-            key=key,
-            chat_id=target.telegram_id,
-            payload=message_payload(str(text)),
-            respect_quiet_hours=False,
+            services=context.services,
+            telegram_id=telegram_id,
+            username=username,
+            add=action == "add",
         )
         await session.commit()
-    context.services.outbox.wake()
-    if action == "add":
-        await publish_menu_if_coordinator(context, target)
-    else:
-        await withdraw_menu(context, target.telegram_id)
-    await reply(update, context, f"coordinator.done_{action}", name=name)
+    if change.changed is not None:
+        context.services.outbox.wake()
+        if change.changed.is_coordinator:
+            await publish_menu_if_coordinator(context, change.changed)
+        else:
+            await withdraw_menu(context, change.changed.telegram_id)
+    await reply(update, context, change.key, name=change.name)
 
 
 # ------------------------------------------------------------------------------ /cohorts
-
-
-def _cohort_problem(name: str, existing: list[Cohort]) -> str | None:
-    if not name:
-        return "cohorts.problem.empty"
-    if len(name) > COHORT_NAME_MAX:
-        return "cohorts.problem.too_long"
-    if any(cohort.name.casefold() == name.casefold() for cohort in existing):
-        return "cohorts.problem.exists"
-    return None
 
 
 @coordinator_only
@@ -132,37 +120,25 @@ async def cohorts_command(update: Update, context: BotContext) -> None:
     args = context.args or []
     action = args[0].casefold() if args else "list"
     async with context.services.db.write() as session:
-        cohorts = list(await member_store.list_cohorts(session))
         if action in {"add", "neu"}:
-            name = profile.clean(" ".join(args[1:]))
-            problem = _cohort_problem(name, cohorts)
-            if problem is None:
-                await member_store.add_cohort(session, name=name)
-                await session.commit()
-                await reply(update, context, "cohorts.added", name=name)
-                return
+            result = await cohorts.add(session, typed=" ".join(args[1:]))
         elif action in {"rename", "umbenennen"}:
-            number = args[1] if len(args) > 1 else ""
-            name = profile.clean(" ".join(args[2:]))
-            if not number.isdigit() or not 1 <= int(number) <= len(cohorts):
-                problem = "cohorts.problem.number"
-            else:
-                cohort = cohorts[int(number) - 1]
-                others = [c for c in cohorts if c.id != cohort.id]
-                problem = _cohort_problem(name, others)
-                if problem is None:
-                    old = cohort.name
-                    await member_store.rename_cohort(session, cohort=cohort, name=name)
-                    await session.commit()
-                    await reply(update, context, "cohorts.renamed", old=old, name=name)
-                    return
-        elif action == "list":
-            problem = None
+            number = parse_number(args[1]) if len(args) > 1 else None
+            result = await cohorts.rename(session, number=number, typed=" ".join(args[2:]))
         else:
-            problem = "cohorts.usage"
-    if problem is not None:
-        await reply(update, context, problem, limit=COHORT_NAME_MAX)
-    await _list_cohorts(update, context, cohorts)
+            result = await cohorts.listing(session)
+            if action != "list":
+                result.problem = "cohorts.usage"
+        await session.commit()
+    if result.done is not None:
+        language = await language_of(update, context)
+        await send_text(
+            update, context, context.services.translate(language, result.done, **result.params)
+        )
+        return
+    if result.problem is not None:
+        await reply(update, context, result.problem, limit=cohorts.NAME_MAX)
+    await _list_cohorts(update, context, result.cohorts)
 
 
 async def _list_cohorts(update: Update, context: BotContext, cohorts: list[Cohort]) -> None:
@@ -231,30 +207,37 @@ async def invite_command(update: Update, context: BotContext) -> None:
     user = update.effective_user
     assert user is not None
     validity = context.services.settings.invite_validity
+    typed = " ".join(args)
     async with context.services.db.write() as session:
-        cohorts = list(await member_store.list_cohorts(session))
-        cohort = profile.match_cohort(" ".join(args), cohorts) if args else None
-        if args and cohort is None:
-            names = ", ".join(c.name for c in cohorts) or "–"
-            await reply(update, context, "invite.unknown_cohort", typed=" ".join(args), names=names)
-            return
-        invite = await member_store.add_invite(
-            session,
-            code=invites.new_code(),
-            cohort_id=cohort.id if cohort else None,
-            created_by=user.id,
-            expires_at=utcnow() + validity if validity > dt.timedelta(0) else None,
-        )
-        await session.commit()
+        known = list(await member_store.list_cohorts(session))
+        cohort = profile.match_cohort(typed, known) if args else None
+        invite = None
+        if not args or cohort is not None:
+            invite = await member_store.add_invite(
+                session,
+                code=invites.new_code(),
+                cohort_id=cohort.id if cohort else None,
+                created_by=user.id,
+                expires_at=utcnow() + validity if validity > dt.timedelta(0) else None,
+            )
+            await session.commit()
+    if invite is None:
+        names = ", ".join(c.name for c in known) or "–"
+        await reply(update, context, "invite.unknown_cohort", typed=typed, names=names)
+        return
     language = await language_of(update, context)
-    expires = invite.expires_at or utcnow()
-    local_day = expires.astimezone(context.services.settings.tz).date()
+    translate = context.services.translate
+    if invite.expires_at is None:
+        validity_text = translate(language, "invite.valid_forever")
+    else:
+        local_day = invite.expires_at.astimezone(context.services.settings.tz).date()
+        validity_text = translate(
+            language, "invite.valid_until", day=show_date(local_day, language)
+        )
     link = invites.deep_link(context.bot.username, invite.code)
-    cohort_text = (
-        cohort.name if cohort else context.services.translate(language, "invite.any_cohort")
-    )
+    cohort_text = cohort.name if cohort else translate(language, "invite.any_cohort")
     button = InlineKeyboardButton(
-        str(context.services.translate(language, "invite.button.revoke")),
+        str(translate(language, "invite.button.revoke")),
         callback_data=f"invite:revoke:{invite.code}",
     )
     await reply(
@@ -263,7 +246,7 @@ async def invite_command(update: Update, context: BotContext) -> None:
         "invite.created",
         link=link,
         cohort=cohort_text,
-        until=show_date(local_day, language),
+        validity=validity_text,
         code=invite.code,
         reply_markup=InlineKeyboardMarkup([[button]]),
     )
@@ -272,13 +255,13 @@ async def invite_command(update: Update, context: BotContext) -> None:
 async def _revoke(update: Update, context: BotContext, code: str) -> None:
     async with context.services.db.write() as session:
         invite = await member_store.get_invite(session, code=code) if code else None
-        if invite is None:
-            await reply(update, context, "invite.revoke_unknown", code=code)
-            return
-        if invite.revoked_at is None:
+        if invite is not None and invite.revoked_at is None:
             invite.revoked_at = utcnow()
             session.add(invite)
             await session.commit()
+    if invite is None:
+        await reply(update, context, "invite.revoke_unknown", code=code)
+        return
     await reply(update, context, "invite.revoked", code=code)
 
 
@@ -289,6 +272,5 @@ async def on_invite_button(update: Update, context: BotContext) -> None:
     if query is None or not query.data:
         return
     await query.answer()
-    with contextlib.suppress(TelegramError):
-        await query.edit_message_reply_markup(reply_markup=None)
+    await remove_buttons(update)
     await _revoke(update, context, query.data.split(":", 2)[2])

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from typing import Any
 
 from telegram import ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -12,14 +13,17 @@ from telegram.error import TelegramError
 
 from bot import members, privacy
 from bot.config import SUPPORTED_LANGUAGES
-from bot.members import PauseProblem
+from bot.members import PauseRefused
 from bot.services import BotContext
 from handlers import coordinators
 from handlers import profile as profile_dialogue
-from handlers.common import reply, send_text
+from handlers.common import current_member, language_of, remove_buttons, reply, send_text
+from storage import chats as chat_store
 from storage import members as member_store
 from storage.tables import Member
 from storage.types import utcnow
+
+logger = logging.getLogger(__name__)
 
 LANGUAGE_PATTERN = r"^lang:"
 FORGET_PATTERN = r"^forget:"
@@ -27,11 +31,7 @@ FORGET_PATTERN = r"^forget:"
 
 async def _member(update: Update, context: BotContext) -> Member | None:
     """The member writing, or None after telling them how to sign up."""
-    user = update.effective_user
-    if user is None:
-        return None
-    async with context.services.db.session() as session:
-        member = await member_store.get_member(session, telegram_id=user.id)
+    member = await current_member(update, context)
     if member is None:
         await reply(update, context, "member.not_registered")
     return member
@@ -54,8 +54,11 @@ async def pause_command(update: Update, context: BotContext) -> None:
         return
     settings = context.services.settings
     request = members.parse_pause(context.args or [], now=utcnow(), tz=settings.tz)
-    if isinstance(request, PauseProblem):
-        await reply(update, context, f"pause.problem.{request}", typed=" ".join(context.args or []))
+    if isinstance(request, PauseRefused):
+        language = await language_of(update, context)
+        day = members.show_date(request.day, language) if request.day else ""
+        typed = " ".join(context.args or [])
+        await reply(update, context, f"pause.problem.{request.problem}", typed=typed, day=day)
         return
     async with context.services.db.write() as session:
         member = await member_store.get_member(session, telegram_id=user.id)
@@ -110,12 +113,13 @@ async def _set_language(update: Update, context: BotContext, code: str) -> None:
         return
     async with context.services.db.write() as session:
         member = await member_store.get_member(session, telegram_id=user.id)
-        if member is None:
-            await reply(update, context, "member.not_registered")
-            return
-        member.language = code
-        await member_store.save_member(session, member=member)
-        await session.commit()
+        if member is not None:
+            member.language = code
+            await member_store.save_member(session, member=member)
+            await session.commit()
+    if member is None:
+        await reply(update, context, "member.not_registered")
+        return
     await reply(update, context, "language.changed")
     await coordinators.publish_menu_if_coordinator(context, member)
 
@@ -141,7 +145,7 @@ async def on_language_button(update: Update, context: BotContext) -> None:
     await query.answer()
     code = query.data.split(":", 1)[1]
     if code in SUPPORTED_LANGUAGES:
-        await _remove_buttons(update)
+        await remove_buttons(update)
         await _set_language(update, context, code)
 
 
@@ -216,11 +220,11 @@ async def on_forget_button(update: Update, context: BotContext) -> None:
     if query is None or user is None:
         return
     await query.answer()
-    await _remove_buttons(update)
+    await remove_buttons(update)
     if query.data != "forget:yes":
         await reply(update, context, "forget.cancelled")
         return
-    language = await _language_before_erasing(update, context)
+    language = await language_of(update, context)  # asked before the member row goes
     async with context.services.db.write() as session:
         member = await member_store.get_member(session, telegram_id=user.id)
         if member is not None:
@@ -232,36 +236,34 @@ async def on_forget_button(update: Update, context: BotContext) -> None:
     await send_text(update, context, context.services.translate(language, "forget.done"))
 
 
-async def _language_before_erasing(update: Update, context: BotContext) -> str:
-    user = update.effective_user
-    assert user is not None
-    async with context.services.db.session() as session:
-        member = await member_store.get_member(session, telegram_id=user.id)
-    return context.services.translate.language_for(
-        member.language if member else user.language_code
-    )
-
-
-async def _remove_buttons(update: Update) -> None:
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        with contextlib.suppress(TelegramError):
-            await query.edit_message_reply_markup(reply_markup=None)
-
-
 # ------------------------------------------------------------------------------ reachability
 
 
 async def on_my_chat_member(update: Update, context: BotContext) -> None:
-    """A member who blocks the bot is unreachable (nothing more is sent); unblocking undoes it."""
+    """A member who blocks the bot is unreachable (nothing more is sent); unblocking undoes it.
+    The bot leaving or being removed from the alumni group unlinks the group."""
     change: ChatMemberUpdated | None = update.my_chat_member
-    if change is None or change.chat.type != ChatType.PRIVATE:
+    if change is None:
         return
     status = change.new_chat_member.status
-    reachable = status not in {ChatMemberStatus.BANNED, ChatMemberStatus.LEFT}
+    gone = status in {ChatMemberStatus.BANNED, ChatMemberStatus.LEFT}
+    if change.chat.type != ChatType.PRIVATE:
+        if gone:
+            await _left_group(context, change.chat.id)
+        return
+    reachable = not gone
     async with context.services.db.write() as session:
         await member_store.set_reachable(session, telegram_id=change.chat.id, reachable=reachable)
         await session.commit()
+
+
+async def _left_group(context: BotContext, chat_id: int) -> None:
+    async with context.services.db.write() as session:
+        unlinked = await chat_store.unlink_alumni_group(session, telegram_id=chat_id)
+        await session.commit()
+    if unlinked is not None:
+        # No digest can reach the group any more until a coordinator runs /setgroup again.
+        logger.warning("alumni_group_unlinked chat=%s reason=bot_removed", chat_id)
 
 
 async def mark_unreachable(session: Any, chat_id: int) -> None:

@@ -6,29 +6,17 @@ so a button pressed on an old message cannot change a field the member is not at
 
 from __future__ import annotations
 
-import contextlib
-from dataclasses import dataclass, field
-
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
 
 from bot import profile
-from bot.profile import Mode, Position, Problem, Step
+from bot.profile import Hint, Mode, Position, Step
 from bot.services import BotContext
-from handlers.common import reply, send_text
+from handlers.common import remove_buttons, reply, send_text
 from storage import members as member_store
 from storage.tables import Member
 
 CALLBACK_PATTERN = r"^pf:"
-
-
-@dataclass
-class Hint:
-    """A typed answer that could not be taken, and what to tell the member."""
-
-    key: str
-    params: dict[str, object] = field(default_factory=dict)
 
 
 def _text(context: BotContext, member: Member, key: str, **params: object) -> str:
@@ -146,59 +134,7 @@ async def continue_after(
         await show(update, context, member, heading="profile.saved")
 
 
-# ------------------------------------------------------------------------------ moving on
-
-
-async def _arrive(
-    session: AsyncSession, member: Member, position: Position | None, *, forward: bool
-) -> None:
-    """Stand at `position` (None: the end); onboarding passes over a cohort that an invite
-    chose already or that cannot be chosen because no cohort is configured yet."""
-    while (
-        position is not None
-        and position.step is Step.COHORT
-        and position.mode is Mode.ONBOARDING
-        and (
-            (forward and member.cohort_id is not None)
-            or not await member_store.list_cohorts(session)
-        )
-    ):
-        position = position.next() if forward else position.previous()
-    member.awaiting = position.awaiting if position else None
-
-
-async def start_onboarding(session: AsyncSession, member: Member) -> None:
-    await _arrive(session, member, profile.first(Mode.ONBOARDING), forward=True)
-
-
-async def _take_text(
-    session: AsyncSession, member: Member, position: Position, text: str | None
-) -> Hint | None:
-    """Store a typed answer and move on; or say what is wrong with it (nothing is lost)."""
-    if text is None:
-        return Hint("profile.problem.not_text")
-    if position.step is Step.COHORT:
-        cohort = profile.match_cohort(text, await member_store.list_cohorts(session))
-        if cohort is None:
-            return Hint("profile.problem.unknown_cohort", {"typed": profile.clean(text)[:64]})
-        member.cohort_id = cohort.id
-    else:
-        checked = profile.check(position.step, text)
-        if checked.problem is Problem.EMPTY:
-            return Hint("profile.problem.empty")
-        if checked.problem is Problem.TOO_LONG:
-            # Kept in the database and shown back, so the member can shorten it.
-            member.draft = checked.value
-            params = {
-                "limit": profile.MAX_LENGTH[position.step],
-                "length": len(checked.value),
-                "draft": checked.value[:3000],
-            }
-            return Hint("profile.problem.too_long", params)
-        profile.set_value(member, position.step, checked.value)
-    member.draft = None
-    await _arrive(session, member, position.next(), forward=True)
-    return None
+# ------------------------------------------------------------------------------ answers
 
 
 async def on_text(update: Update, context: BotContext, _member: Member) -> None:
@@ -207,59 +143,17 @@ async def on_text(update: Update, context: BotContext, _member: Member) -> None:
     if message is None or user is None:
         return
     async with context.services.db.write() as session:
-        member = await member_store.get_member(session, telegram_id=user.id)
-        position = Position.parse(member.awaiting if member else None)
-        if member is None or position is None:
-            return
-        problem = await _take_text(session, member, position, message.text)
-        await member_store.save_member(session, member=member)
+        outcome = await profile.answer_text(session, telegram_id=user.id, text=message.text)
         await session.commit()
-    if problem is not None:
-        await ask(update, context, member, problem=problem)
+    if outcome is None or outcome.position is None:
+        return
+    if outcome.problem is not None:
+        await ask(update, context, outcome.member, problem=outcome.problem)
     else:
-        await continue_after(update, context, member, position.mode)
+        await continue_after(update, context, outcome.member, outcome.position.mode)
 
 
 # ------------------------------------------------------------------------------ buttons
-
-
-async def _take_button(
-    session: AsyncSession, member: Member, position: Position, action: str, arg: str
-) -> Hint | None:
-    if action == "keep":
-        await _arrive(session, member, position.next(), forward=True)
-    elif action == "skip" and position.skippable:
-        profile.set_value(member, position.step, None)
-        await _arrive(session, member, position.next(), forward=True)
-    elif action == "back":
-        await _arrive(session, member, position.previous(), forward=False)
-    elif action == "pick" and position.step is Step.COHORT and arg.isdigit():
-        cohort = await member_store.get_cohort(session, cohort_id=int(arg))
-        if cohort is None:
-            return Hint("profile.problem.cohort_gone")
-        member.cohort_id = cohort.id
-        await _arrive(session, member, position.next(), forward=True)
-    elif action == "pick" and position.step is Step.REGION:
-        region = profile.region_for_token(arg, await member_store.known_regions(session))
-        if region is None:
-            return Hint("profile.problem.region_gone")
-        member.region = region
-        await _arrive(session, member, position.next(), forward=True)
-    else:
-        return Hint("profile.problem.stale")
-    member.draft = None
-    return None
-
-
-def _position_for(member: Member, action: str, step: str) -> Position | None:
-    """Where the button puts the member: /profile buttons start something new; any other
-    button must belong to the question the member is at now."""
-    if action == "edit":
-        return Position(Step(step), Mode.EDIT)
-    if action == "job":
-        return profile.first(Mode.JOB)
-    position = Position.parse(member.awaiting)
-    return position if position is not None and position.step.value == step else None
 
 
 async def on_button(update: Update, context: BotContext) -> None:
@@ -272,21 +166,15 @@ async def on_button(update: Update, context: BotContext) -> None:
     if step not in {s.value for s in Step}:
         return
     async with context.services.db.write() as session:
-        member = await member_store.get_member(session, telegram_id=user.id)
-        if member is None:
-            await reply(update, context, "member.not_registered")
-            return
-        position = _position_for(member, action, step)
-        problem: Hint | None = None
-        if position is None:
-            problem = Hint("profile.problem.stale")
-        elif action in {"edit", "job"}:
-            member.awaiting = position.awaiting
-        else:
-            problem = await _take_button(session, member, position, action, arg)
-        await member_store.save_member(session, member=member)
+        outcome = await profile.press_button(
+            session, telegram_id=user.id, action=action, step=step, arg=arg
+        )
         await session.commit()
-    await _remove_buttons(update)
+    if outcome is None:
+        await reply(update, context, "member.not_registered")
+        return
+    await remove_buttons(update)
+    member, position, problem = outcome.member, outcome.position, outcome.problem
     if problem is not None or position is None:
         await _after_problem(update, context, member, problem)
     elif action in {"edit", "job"}:
@@ -302,12 +190,3 @@ async def _after_problem(
         await ask(update, context, member, problem=problem)
     elif problem is not None:
         await send_text(update, context, _text(context, member, problem.key, **problem.params))
-
-
-async def _remove_buttons(update: Update) -> None:
-    """The question just answered loses its buttons, so it cannot be answered twice."""
-    query = update.callback_query
-    if query is None or query.message is None:
-        return
-    with contextlib.suppress(TelegramError):  # an old or already edited message
-        await query.edit_message_reply_markup(reply_markup=None)

@@ -8,20 +8,27 @@ from __future__ import annotations
 
 import contextlib
 
+from markupsafe import Markup
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
 from bot import invites, privacy, profile
+from bot.commands import MENU, Audience
 from bot.roles import is_coordinator
 from bot.services import BotContext
 from handlers import coordinators
 from handlers import profile as profile_dialogue
-from handlers.common import reply, send_text
+from handlers.common import language_of, remove_buttons, reply, send_text
 from storage import members as member_store
 from storage.tables import Invite
 from storage.types import utcnow
 
 CALLBACK_PATTERN = r"^consent:"
+
+# The members' commands, answered in private chats only; in a group they get a pointer there.
+PRIVATE_COMMANDS: tuple[str, ...] = tuple(
+    command.name for command in MENU if command.audience is Audience.MEMBER
+)
 
 
 def _other(language: str) -> str:
@@ -111,7 +118,7 @@ async def on_consent_button(update: Update, context: BotContext) -> None:
                 reply_markup=_consent_markup(context, language, code),
             )
         return
-    await _remove_buttons(update)
+    await remove_buttons(update)
     if action == "no":
         await send_text(update, context, context.services.translate(language, "consent.declined"))
         return
@@ -145,7 +152,7 @@ async def _consent(update: Update, context: BotContext, language: str, code: str
                 cohort_id=cohort_id,
                 awaiting=None,
             )
-            await profile_dialogue.start_onboarding(session, member)
+            await profile.start_onboarding(session, member)
             await member_store.save_member(session, member=member)
         await session.commit()
     if not created:
@@ -160,16 +167,23 @@ async def _consent(update: Update, context: BotContext, language: str, code: str
     await profile_dialogue.continue_after(update, context, member, profile.Mode.ONBOARDING)
 
 
-async def _remove_buttons(update: Update) -> None:
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        with contextlib.suppress(TelegramError):
-            await query.edit_message_reply_markup(reply_markup=None)
+def _help(context: BotContext, language: str, audience: Audience) -> str:
+    """The help of one audience: its commands from the menu (same descriptions), then hints."""
+    translate = context.services.translate
+    lines = [str(translate(language, f"help.{audience}.heading"))]
+    lines += [
+        str(Markup("/{} – {}").format(command.name, translate(language, command.description_key)))
+        for command in MENU
+        if command.audience is audience and translate.has(command.description_key)
+    ]
+    lines.append(str(translate(language, f"help.{audience}.footer")))
+    return "\n".join(lines)
 
 
 async def help_command(update: Update, context: BotContext) -> None:
     """The member sees what they can do and whom to ask."""
-    await reply(update, context, "help.text")
+    language = await language_of(update, context)
+    await send_text(update, context, _help(context, language, Audience.MEMBER))
     user = update.effective_user
     if user is None:
         return
@@ -178,4 +192,9 @@ async def help_command(update: Update, context: BotContext) -> None:
             session, telegram_id=user.id, settings=context.services.settings
         )
     if allowed:
-        await reply(update, context, "help.coordinator")
+        await send_text(update, context, _help(context, language, Audience.COORDINATOR))
+
+
+async def in_private_please(update: Update, context: BotContext) -> None:
+    """A member command written in a group: these are answered in the private chat only."""
+    await reply(update, context, "group.private_only", link=f"t.me/{context.bot.username}")

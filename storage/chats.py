@@ -49,3 +49,17 @@ async def migrate_chat(session: AsyncSession, *, old_chat_id: int, new_chat_id: 
             session.add(chat)
     await outbox_store.move_chat(session, old_chat_id=old_chat_id, new_chat_id=new_chat_id)
     await session.flush()
+
+
+async def unlink_alumni_group(session: AsyncSession, *, telegram_id: int) -> Chat | None:
+    """The bot left or was removed from this chat: it is no longer the alumni group.
+
+    Returns the chat if it was the alumni group (now unlinked), else None; the caller commits.
+    """
+    chat = await get_chat(session, telegram_id=telegram_id)
+    if chat is None or not chat.is_alumni_group:
+        return None
+    chat.is_alumni_group, chat.updated_at = False, utcnow()
+    session.add(chat)
+    await session.flush()
+    return chat
