@@ -9,6 +9,7 @@ so the parts arrive as 1, 2, 3.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,9 @@ from storage.tables import Round, RoundStatus
 from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
+
+# The payload entry that keeps a request's selection with each queued part (see enqueue_parts).
+OPTIONS_KEY = "digest_options"
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,7 @@ async def on_demand(
             messages=messages,
             files=files,
             respect_quiet_hours=False,  # a coordinator asked for it just now
+            options=_stored_options(options, loaded),
         )
         await session.commit()
     services.outbox.wake()
@@ -278,8 +283,13 @@ async def enqueue_parts(
     messages: list[str],
     files: Sequence[DigestFile] = (),
     respect_quiet_hours: bool = True,
+    options: dict[str, Any] | None = None,
 ) -> int:
-    """Queue a digest's messages (and files) as `<prefix>:part:<i>`; returns how many were new."""
+    """Queue a digest's messages (and files) as `<prefix>:part:<i>`; returns how many were new.
+
+    `options` (see `_stored_options`) go into every part's payload, so a withdrawal can render
+    the same selection again (the outbox reads only the keys it sends).
+    """
     parts: list[tuple[str, dict[str, Any]]] = [
         ("send_message", message_payload(m)) for m in messages
     ]
@@ -292,6 +302,8 @@ async def enqueue_parts(
     ]
     queued = 0
     for index, (method, payload) in enumerate(parts, 1):
+        if options:
+            payload[OPTIONS_KEY] = options
         queued += await services.outbox.enqueue(
             session,
             key=f"{prefix}:part:{index}",
@@ -350,40 +362,81 @@ async def withdraw_pending_after_erasure(session: AsyncSession, *, services: Ser
     quiet hours) may quote them. Those deliveries are withdrawn and the same chats get the
     digest rendered again without the member. Call after deleting the member, before commit.
 
-    A group post that a coordinator had requested with options is re-sent as the plain digest
-    of its round. Returns how many waiting messages were withdrawn.
+    Each delivery is rendered again as it was asked for: a group post a coordinator requested
+    with options (`anonym`, `jahrgang=`, `thema=`, `datei`) keeps them (they travel in the
+    payload, read here before `withdraw` erases it), and an open round's digest stays marked
+    as interim. A filtered digest that has nothing left is not sent again.
+
+    Rows already claimed by the worker (status "sending") are not withdrawn: that send is
+    under way and may still quote the member. The window is one HTTP call per chat and is
+    accepted, not engineered around. Returns how many waiting messages were withdrawn.
     """
     waiting = await outbox_store.pending_with_prefix(session, prefix="digest:round:")
     if not waiting:
         return 0
+    # One entry per (round, chat, selection); read before the payloads are erased.
+    targets: dict[tuple[int, int, str], dict[str, Any]] = {}
+    for row in waiting:
+        stored = dict((row.payload or {}).get(OPTIONS_KEY) or {})
+        number = int(row.purpose_key.split(":")[2])
+        targets.setdefault((number, row.chat_id, json.dumps(stored, sort_keys=True)), stored)
     await outbox_store.withdraw(
         session,
         ids=[row.id for row in waiting if row.id is not None],
         reason="withdrawn: a member erased their data; sent again without them",
     )
-    targets = sorted({(int(row.purpose_key.split(":")[2]), row.chat_id) for row in waiting})
     stamp = utcnow().strftime("%Y%m%d%H%M%S%f")
-    for number, chat_id in targets:
+    for index, ((number, chat_id, _), stored) in enumerate(sorted(targets.items()), 1):
         round = await store.round_by_number(session, number=number)
         if round is None:
             continue
-        loaded = await _load_closed(session, round=round)
-        prefix = f"digest:round:{number}:reissue:{stamp}:chat:{chat_id}"
-        if chat_id < 0:
-            public = _build(services, loaded, DigestOptions(), Audience.ALUMNI)
-            language = services.translate.default_language
-            messages = _messages(services, public, language)
+        options = DigestOptions(
+            anonymous=bool(stored.get("anonymous")), files=bool(stored.get("files"))
+        )
+        loaded = await _load_as_is(
+            session, round=round, cohort_id=stored.get("cohort_id"), theme=stored.get("theme")
+        )
+        if chat_id < 0:  # a group (Telegram's group ids are negative): what all alumni see
+            audience, language = Audience.ALUMNI, services.translate.default_language
         else:
-            private = _build(services, loaded, DigestOptions(), Audience.COORDINATOR)
             recipient = await member_store.get_member(session, telegram_id=chat_id)
+            audience = Audience.COORDINATOR
             language = services.translate.language_for(recipient.language if recipient else None)
-            messages = _messages(services, private, language)
+        rebuilt = _build(services, loaded, options, audience)
+        if rebuilt.answer_count == 0 and (loaded.cohort_id is not None or loaded.theme):
+            continue  # the selection was about the erased member only
         await enqueue_parts(
-            session, services=services, prefix=prefix, chat_id=chat_id, messages=messages
+            session,
+            services=services,
+            prefix=f"digest:round:{number}:reissue:{stamp}:{index}:chat:{chat_id}",
+            chat_id=chat_id,
+            messages=_messages(services, rebuilt, language),
+            files=_files(services, rebuilt, language) if options.files else [],
+            options=stored or None,
         )
     event.listen(session.sync_session, "after_commit", lambda _: services.outbox.wake(), once=True)
     logger.info("digest_withdrawn_after_erasure messages=%d chats=%d", len(waiting), len(targets))
     return len(waiting)
+
+
+def _stored_options(options: DigestOptions, loaded: Loaded) -> dict[str, Any]:
+    """What a request selected, resolved (cohort id, theme name), to be stored with its parts."""
+    return {
+        "anonymous": options.anonymous,
+        "cohort_id": loaded.cohort_id,
+        "theme": loaded.theme,
+        "files": options.files,
+    }
+
+
+async def _load_as_is(
+    session: AsyncSession, *, round: Round, cohort_id: int | None, theme: str | None
+) -> Loaded:
+    """The round with its real status (an open round's digest stays an interim one)."""
+    rows = await store.load_round(session, round=round)
+    before = await store.previous_round(session, number=round.number)
+    previous = await store.load_round(session, round=before) if before is not None else None
+    return Loaded(rows, previous, await store.cohort_names(session), cohort_id, theme)
 
 
 async def _enqueue_for_coordinators(

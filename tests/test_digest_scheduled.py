@@ -257,3 +257,59 @@ async def test_a_waiting_digest_forgets_a_member_who_erased_her_data(bot: Harnes
     for text in (post.text, private.text):
         assert "Bens Barcamp" in text and "Anna" not in text
     assert len(digests_in(group, 1)) == 1 and len(digests_in(carla, 1)) == 1
+
+
+async def test_a_withdrawn_request_is_sent_again_with_its_options(bot: Harness) -> None:
+    """Carla asked for `/digest gruppe anonym` in the open round; the post is still waiting
+    (a failed send, retried later) when Anna erases herself. The group then gets the digest
+    again as Carla asked for it: without names, and still marked as an interim one."""
+    carla = bot.world.user("Carla")
+    await factories.member(bot, carla, coordinator=True)
+    anna_person = bot.world.user("Anna")
+    anna = await factories.member(bot, anna_person)
+    ben = await factories.member(bot, bot.world.user("Ben"))
+    await factories.round_with_answers(
+        bot,
+        open=True,
+        answers=[(anna, 1, "Annas Geheimprojekt", [SOCIAL]), (ben, 1, "Bens Barcamp", [SOCIAL])],
+    )
+    group = await factories.alumni_group(bot, "Alumni", members=[carla, anna_person])
+    await bot.restart(send_retry_backoff=dt.timedelta(hours=1))
+
+    # Asked in the group itself, so the post is the only message the bot sends.
+    bot.server.fail_next(1, status=500, methods={"sendMessage"})
+    await group.send(carla, "/digest gruppe anonym")
+    for _ in range(500):  # the failed attempt is recorded; the retry is an hour away
+        waiting = await outbox_rows(bot)
+        if waiting and all(row.status == DeliveryStatus.PENDING and row.error for row in waiting):
+            break
+        await asyncio.sleep(0.01)
+    assert [row.purpose_key.split(":")[3] for row in waiting] == ["request"]
+    assert "<i>anonym</i>: Annas Geheimprojekt" in waiting[0].payload["text"]
+
+    await anna_person.send("/forget")
+    await anna_person.expect("wirklich alles")
+    await anna_person.press("Ja, alles löschen")
+    await anna_person.expect("Ich habe alles über dich gelöscht")
+
+    rows = await outbox_rows(bot)
+    assert [row.status for row in rows if ":request:" in row.purpose_key] == [
+        DeliveryStatus.WITHDRAWN
+    ]
+    reissued = [row for row in rows if ":reissue:" in row.purpose_key]
+    assert [row.chat_id for row in reissued] == [group.id]
+    text = str(reissued[0].payload["text"])
+    assert "Bens Barcamp" in text and "Anna" not in text
+    assert "<i>anonym</i>: Bens Barcamp" in text and "ohne Namen" in text
+    assert "Zwischenstand" in text  # the round is still open
+
+    async with bot.services.db.write() as session:
+        stored = await session.get(OutboxMessage, reissued[0].id)
+        assert stored is not None
+        stored.not_before = utcnow()
+        session.add(stored)
+        await session.commit()
+    bot.services.outbox.wake()
+    post = await group.expect("Digest Runde 1", "anonym: Bens Barcamp")
+    assert "Zwischenstand" in post.text and "Ben (" not in post.text
+    assert len(digests_in(group, 1)) == 1
