@@ -11,6 +11,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
+from bot.checkin import RoundCache
 from bot.commands import publish_coordinator_menu, publish_member_menu
 from bot.config import Settings
 from bot.i18n import Translator
@@ -43,6 +44,7 @@ def build_application(settings: Settings) -> AlumniApplication:
         db=db,
         translate=Translator.load(settings.default_language),
         outbox=Outbox(db=db, settings=settings),
+        round_cache=RoundCache(),
     )
     timeout = settings.request_timeout.total_seconds()
     application = (

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from weakref import WeakKeyDictionary
 
 from babel.dates import format_datetime
 from markupsafe import Markup
@@ -22,7 +21,6 @@ from bot.schedule import CheckinSchedule
 from bot.services import Services
 from bot.themes import hashtags, lexicon_for
 from storage import rounds as store
-from storage.db import Database
 from storage.tables import Answer, Member, Participation, Round, RoundQuestion, RoundStatus
 from storage.types import utcnow
 
@@ -97,38 +95,44 @@ class OpenRound:
     questions: list[RoundQuestion]
 
 
-# Per database (tests run many bots in one process). A version number guards against a read
-# that started before an open or close committed and would otherwise cache the old state.
-_open_rounds: WeakKeyDictionary[Database, OpenRound | None] = WeakKeyDictionary()
-_versions: WeakKeyDictionary[Database, int] = WeakKeyDictionary()
+async def read_open_round(session: AsyncSession) -> OpenRound | None:
+    """The open round with its questions (whether its time ran out is `is_open`'s question)."""
+    round_ = await store.current_round(session)
+    if round_ is None or round_.id is None:
+        return None
+    return OpenRound(round_, list(await store.round_questions(session, round_id=round_.id)))
 
 
-async def open_round_of(services: Services) -> OpenRound | None:
-    db = services.db
-    if db in _open_rounds:
-        return _open_rounds[db]
-    version = _versions.get(db, 0)
-    async with db.session() as session:
-        round_ = await store.current_round(session)
-        questions = (
-            list(await store.round_questions(session, round_id=round_.id))
-            if round_ is not None and round_.id is not None
-            else []
-        )
-    value = OpenRound(round_, questions) if round_ is not None else None
-    if _versions.get(db, 0) == version:
-        _open_rounds[db] = value
-    return value
+class RoundCache:
+    """The open round and its questions, read once per open or close instead of per answer.
 
+    Owned by the services (one per application). Only the read path uses it: whether the round
+    is still open is checked again inside the transaction that stores an answer. A version
+    number guards against a read that started before an open or close committed and would
+    otherwise cache the old state.
+    """
 
-def forget_open_round_after_commit(session: AsyncSession, db: Database) -> None:
-    """Drop the cache once the transaction that opens or closes a round has committed."""
+    def __init__(self) -> None:
+        self._known = False
+        self._value: OpenRound | None = None
+        self._version = 0
 
-    def forget(_session: object) -> None:
-        _versions[db] = _versions.get(db, 0) + 1
-        _open_rounds.pop(db, None)
+    async def get(self, session: AsyncSession) -> OpenRound | None:
+        if self._known:
+            return self._value
+        version = self._version
+        value = await read_open_round(session)
+        if version == self._version:
+            self._known, self._value = True, value
+        return value
 
-    event.listen(session.sync_session, "after_commit", forget, once=True)
+    def forget(self) -> None:
+        self._version += 1
+        self._known, self._value = False, None
+
+    def forget_after_commit(self, session: AsyncSession) -> None:
+        """Drop the cached round once the transaction that opens or closes one commits."""
+        event.listen(session.sync_session, "after_commit", lambda _s: self.forget(), once=True)
 
 
 async def read_progress(session: AsyncSession, *, current: OpenRound, member: Member) -> Progress:
@@ -427,21 +431,25 @@ async def save(
 async def take_text(*, services: Services, member: Member, text: str | None) -> Reply:
     """A message from the member while a check-in may be running.
 
-    The hot path of a round: the round and its questions come from a cache, the member's own
-    rows are read without holding the write lock (the member's updates are processed one at a
-    time, see bot.update_order), and one short transaction stores the answer. It is committed
-    before this returns, so before the bot replies.
+    The hot path of a round: the round, its questions and the member's own rows are read
+    without holding the write lock (the member's updates are processed one at a time, see
+    bot.update_order); one short transaction checks that the round is still open and stores
+    the answer. It is committed before this returns, so before the bot replies.
     """
     now = utcnow()
-    current = await open_round_of(services)
     round_id, edit_id = parse_awaiting(member.awaiting)
-    if current is None or not is_open(current.round, now):
+    async with services.db.session() as session:
+        current = await services.round_cache.get(session)
+        progress = (
+            await read_progress(session, current=current, member=member)
+            if current is not None and is_open(current.round, now)
+            else None
+        )
+    if current is None or progress is None:
         await _update_member(services, member, awaiting=None, draft=None)
         return closed_reply(services, member, now)
     if round_id != current.round.id:  # left over from an earlier round: this text is for this one
         edit_id = None
-    async with services.db.session() as session:
-        progress = await read_progress(session, current=current, member=member)
     rq = progress.find(edit_id) if edit_id else progress.next_question()
     if rq is None:
         return render_summary(services, member, progress)
@@ -454,11 +462,16 @@ async def take_text(*, services: Services, member: Member, text: str | None) -> 
         await _update_member(services, member, awaiting=awaiting, draft=text)
         return too_long_reply(services, member, rq, length=len(text))
 
-    async def write(session: AsyncSession) -> None:
+    async with services.db.write() as session:
         stored = await session.merge(member, load=False)
+        # The round may have closed since it was read: an answer after the close is not taken.
+        still = await store.get_round(session, round_id=rq.round_id)
+        if still is None or not is_open(still, utcnow()):
+            stored.awaiting, stored.draft = None, None
+            await session.commit()
+            return closed_reply(services, member, utcnow())
         await save(session, services=services, member=stored, progress=progress, rq=rq, text=text)
-
-    await store.group_commit(services.db).write(write)
+        await session.commit()
     if edit_id:
         return render_summary(services, member, progress)
     return render_next(services, member, progress, saved=True)
@@ -579,12 +592,13 @@ async def button(
 
 async def has_open_question(services: Services, *, member: Member) -> bool:
     """Was the member asked in the open round and has not finished? (free text → answer)"""
-    current = await open_round_of(services)
-    if current is None or member.id is None or not is_open(current.round, utcnow()):
+    if member.id is None:
         return False
-    assert current.round.id is not None
     async with services.db.session() as session:
+        current = await store.current_round(session)
+        if current is None or current.id is None or not is_open(current, utcnow()):
+            return False
         participation = await store.get_participation(
-            session, round_id=current.round.id, member_id=member.id
+            session, round_id=current.id, member_id=member.id
         )
     return participation is not None and participation.finished_at is None

@@ -67,7 +67,7 @@ async def open_round(
         questions=question_set,
     )
     assert round_.id is not None
-    checkin.forget_open_round_after_commit(session, services.db)
+    services.round_cache.forget_after_commit(session)
     members = await store.active_members(session, now=now)
     session.add_all(Participation(round_id=round_.id, member_id=m.id) for m in members)  # type: ignore[arg-type]
     for member in members:
@@ -91,7 +91,7 @@ async def close_round(
 ) -> None:
     """Close `round_` and let the digest do its part in the same transaction."""
     await store.mark_closed(session, round_=round_, now=now)
-    checkin.forget_open_round_after_commit(session, services.db)
+    services.round_cache.forget_after_commit(session)
     await digest.on_round_closed(session, services=services, round=round_)
     logger.info("round_closed number=%d", round_.number)
 

@@ -12,6 +12,7 @@ from bot.i18n import Translator
 from storage.db import Database
 
 if TYPE_CHECKING:
+    from bot.checkin import RoundCache
     from bot.outbox import Outbox
 
 
@@ -21,6 +22,7 @@ class Services:
     db: Database
     translate: Translator
     outbox: Outbox
+    round_cache: RoundCache  # the open check-in round, read once per open or close
 
 
 class AlumniApplication(Application):  # type: ignore[type-arg]

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from weakref import WeakKeyDictionary
+from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement
 from sqlmodel import and_, col, func, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import Database
 from storage.tables import (
     Answer,
     Cohort,
@@ -302,60 +298,3 @@ async def save_answer(
     answer.text, answer.themes, answer.hashtags, answer.updated_at = text, themes, hashtags, now
     session.add(answer)  # flushed with the commit: one round trip less on the hot path
     return answer
-
-
-# ---------------------------------------------------------------------------------- group commit
-
-Write = Callable[[AsyncSession], Awaitable[None]]
-
-
-@dataclass
-class _Pending:
-    write: Write
-    done: asyncio.Future[None]
-
-
-class GroupCommit:
-    """Many members' answers, one transaction: each caller returns once its write committed.
-
-    SQLite has one writer, and under load most of a transaction's time is spent waiting for
-    the event loop between its statements. So whoever gets the write lock commits every write
-    that queued up meanwhile; the others find theirs done. No background task: the callers
-    themselves take turns. A failing batch fails all its callers (each hears "try again").
-    """
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self._pending: list[_Pending] = []
-
-    async def write(self, write: Write) -> None:
-        item = _Pending(write, asyncio.get_running_loop().create_future())
-        self._pending.append(item)
-        async with self.db.write() as session:
-            if not item.done.done():
-                batch, self._pending = self._pending, []
-                await self._commit(session, batch)
-        await item.done
-
-    @staticmethod
-    async def _commit(session: AsyncSession, batch: list[_Pending]) -> None:
-        try:
-            for item in batch:
-                await item.write(session)
-            await session.commit()
-        except Exception as exc:
-            await session.rollback()
-            for item in batch:
-                item.done.set_exception(exc)
-            return
-        for item in batch:
-            item.done.set_result(None)
-
-
-_group_commits: WeakKeyDictionary[Database, GroupCommit] = WeakKeyDictionary()
-
-
-def group_commit(db: Database) -> GroupCommit:
-    if db not in _group_commits:
-        _group_commits[db] = GroupCommit(db)
-    return _group_commits[db]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import factories
 import pytest
 from checkin_steps import (
@@ -9,13 +12,17 @@ from checkin_steps import (
     answers,
     coordinator,
     count,
+    eventually,
     member_row,
     open_round,
     outbox,
     participation,
 )
 
+from bot import rounds
 from bot.sandbox.harness import Harness
+from storage import rounds as rounds_store
+from storage.types import utcnow
 
 
 async def test_member_answers_skips_and_chooses_visibility(bot: Harness) -> None:
@@ -323,3 +330,84 @@ async def test_summary_of_five_answers_at_the_limit_fits_one_message(
     await anna.send("Jetzt kurz")
     again = await anna.expect("Deine Antworten in Runde 1")
     assert "Jetzt kurz" in again.text and again.text.count("…") == 4
+
+
+async def test_answer_read_before_a_close_and_stored_after_it_is_not_taken(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/round close commits between reading the member's place and storing the answer."""
+    anna = bot.world.user("Anna")
+    await factories.member(bot, anna)
+    opened = await open_round(bot, await coordinator(bot))
+    await anna.expect("Frage 1 von 5")
+    await anna.send("Noch rechtzeitig")
+    await anna.expect("Gespeichert", "Frage 2 von 5")
+
+    read = rounds_store.progress_rows
+
+    async def read_then_close(session: Any, **kwargs: Any) -> Any:
+        found = await read(session, **kwargs)
+        monkeypatch.setattr(rounds_store, "progress_rows", read)
+        async with bot.services.db.write() as writing:
+            current = await rounds_store.get_round(writing, round_id=opened.id or 0)
+            assert current is not None
+            await rounds.close_round(writing, services=bot.services, round_=current, now=utcnow())
+            await writing.commit()
+        return found
+
+    monkeypatch.setattr(rounds_store, "progress_rows", read_then_close)
+    await anna.send("Knapp zu spät")
+    late = await anna.expect("schon abgeschlossen", "Die nächste startet")
+    assert "Gespeichert" not in late.text
+    assert [text for _, text, _ in await answers(bot, anna)] == ["Noch rechtzeitig"]
+    assert (await member_row(bot, anna)).awaiting is None
+
+
+class CountingLock(asyncio.Lock):
+    """The database's write lock, telling how many writers wait for it."""
+
+    waiting = 0
+
+    async def acquire(self) -> bool:
+        self.waiting += 1
+        try:
+            return await super().acquire()
+        finally:
+            self.waiting -= 1
+
+
+async def test_a_failing_write_loses_no_other_members_answer(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two answers wait for the database together; one fails, the other is stored."""
+    anna, ben = bot.world.user("Anna"), bot.world.user("Ben")
+    await factories.member(bot, anna)
+    await factories.member(bot, ben)
+    await open_round(bot, await coordinator(bot))
+    await anna.expect("Frage 1 von 5")
+    await ben.expect("Frage 1 von 5")
+    await bot.services.outbox.stop()  # no other writer than the two answers from here on
+    lock = CountingLock()
+    monkeypatch.setattr(bot.services.db, "write_lock", lock)
+    save = rounds_store.save_answer
+
+    async def failing_for_ben(session: Any, **kwargs: Any) -> Any:
+        if kwargs["text"] == "KAPUTT":
+            raise RuntimeError("disk full")
+        return await save(session, **kwargs)
+
+    monkeypatch.setattr(rounds_store, "save_answer", failing_for_ben)
+
+    async with bot.services.db.write():
+        await anna.send("Förderung läuft aus")
+        await ben.send("KAPUTT")
+
+        async def both_waiting() -> bool:
+            return lock.waiting >= 2
+
+        await eventually(both_waiting, "both answers to wait for the database")
+
+    await anna.expect("Gespeichert", "Frage 2 von 5")
+    await ben.expect("schiefgelaufen")
+    assert [text for _, text, _ in await answers(bot, anna)] == ["Förderung läuft aus"]
+    assert await answers(bot, ben) == []
