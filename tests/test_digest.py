@@ -563,6 +563,6 @@ async def test_coordinators_find_digest_in_their_menu(bot: Harness) -> None:
     ]
     assert menus, "no coordinator menu was published"
     digest = [c for c in menus[-1] if c["command"] == "digest"]
-    assert digest and "Digest einer Runde" in digest[0]["description"]
+    assert digest and "Zusammenfassung einer Runde" in digest[0]["description"]
     member_menus = [c for (scope, _), c in bot.server.commands.items() if "all_private" in scope]
     assert all(c["command"] != "digest" for menu in member_menus for c in menu)
