@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -20,7 +21,8 @@ from bot.schedule import ReminderStage, missed_opening, parse_reminders
 from bot.services import Services
 from storage import outbox as outbox_store
 from storage import rounds as store
-from storage.tables import Member, Participation, Round, RoundStatus
+from storage.tables import Member, OutboxMessage, Participation, Round, RoundStatus
+from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +127,38 @@ async def send_reminders(
         )
     logger.info("round_reminders number=%d stage=%s queued=%d", round_.number, stage, queued)
     return queued
+
+
+# ------------------------------------------------------------------------------ when due
+
+# What `prompt_key` and `reminder_prefix` build: the round, and the member prompted or reminded.
+_QUEUED_KEY = re.compile(
+    r"^checkin:round:([0-9]+):(?:member:([0-9]+):prompt|remind:[^:]+:member:([0-9]+))$"
+)
+
+
+async def still_wanted(session: AsyncSession, row: OutboxMessage) -> bool:
+    """Asked by the outbox when a queued prompt or reminder falls due (quiet hours may have
+    held it back for hours): the round must still be open and the member active (consented,
+    reachable, not paused); a prompt only if the member has not started answering (via
+    /checkin), a reminder only if they have not finished."""
+    match = _QUEUED_KEY.match(row.purpose_key)
+    if match is None:
+        return True
+    round_text, prompt_member, reminded_member = match.groups()
+    round_id, member_id = int(round_text), int(prompt_member or reminded_member)
+    now = utcnow()
+    round_ = await store.get_round(session, round_id=round_id)
+    member = await session.get(Member, member_id)
+    if round_ is None or not is_open(round_, now) or member is None:
+        return False
+    paused = member.paused_until is not None and member.paused_until > now
+    if member.consent_at is None or not member.reachable or paused:
+        return False
+    if prompt_member is not None:
+        return not await store.has_answers(session, round_id=round_id, member_id=member_id)
+    participation = await store.get_participation(session, round_id=round_id, member_id=member_id)
+    return participation is None or participation.finished_at is None
 
 
 async def stage_ran(session: AsyncSession, *, round_id: int, stage: str) -> bool:

@@ -106,6 +106,7 @@ def _register_rounds(application: AlumniApplication) -> None:
         CommandHandler("checkin", checkin_handler.checkin_command, filters=PRIVATE)
     )
     application.add_handler(CallbackQueryHandler(checkin_handler.on_button, pattern=r"^ci:"))
+    application.services.outbox.still_wanted["checkin:"] = rounds_handler.still_wanted
     guarded: tuple[tuple[str, Any], ...] = (
         ("round", rounds_handler.round_command),
         ("questions", questions_handler.questions_command),

@@ -39,6 +39,9 @@ def _job_remind(round_id: int, stage: int) -> str:
     return f"checkin:remind:{round_id}:{stage}"
 
 
+# Asked by the outbox when a queued prompt or reminder falls due (registered in handlers).
+still_wanted = rounds.still_wanted
+
 # ------------------------------------------------------------------------------ jobs
 
 

@@ -272,6 +272,14 @@ async def progress_rows(
     return participation, answers
 
 
+async def has_answers(session: AsyncSession, *, round_id: int, member_id: int) -> bool:
+    """Has the member answered or skipped any question of the round?"""
+    result = await session.exec(
+        select(Answer.id).where(Answer.round_id == round_id, Answer.member_id == member_id).limit(1)
+    )
+    return result.first() is not None
+
+
 async def answers_of(session: AsyncSession, *, round_id: int, member_id: int) -> dict[int, Answer]:
     """The member's answers in the round by round question id."""
     result = await session.exec(

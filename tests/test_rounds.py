@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import factories
 import pytest
@@ -21,8 +22,11 @@ from checkin_steps import (
     sleep_until,
 )
 from conftest import COORDINATOR_ID
+from sqlmodel import col, update
 
 from bot.sandbox.harness import Harness
+from storage.tables import OutboxMessage
+from storage.types import utcnow
 
 COMPRESSED = {
     "coordinator_ids": [COORDINATOR_ID],
@@ -267,3 +271,76 @@ async def test_round_that_ran_out_while_down_closes_on_start(bot: Harness) -> No
     await anna.send("Zu spät")
     await anna.expect("schon abgeschlossen")
     assert [text for _, text, _ in await answers(bot, anna)] == ["Gerade noch"]
+
+
+def _quiet_around_now() -> dict[str, object]:
+    local = dt.datetime.now(ZoneInfo("Europe/Berlin"))
+    window = f"{(local - dt.timedelta(hours=1)):%H:%M}-{(local + dt.timedelta(hours=1)):%H:%M}"
+    return {"coordinator_ids": [COORDINATOR_ID], "quiet_hours": window}
+
+
+async def _let_quiet_hours_pass(bot: Harness) -> None:
+    """A deferred row keeps the `not_before` it got when queued: move it to now, wake the
+    outbox and wait until every check-in row is settled (sent or withdrawn)."""
+    async with bot.services.db.write() as session:
+        await session.exec(
+            update(OutboxMessage)  # type: ignore[call-overload]
+            .where(col(OutboxMessage.purpose_key).startswith("checkin:"))
+            .where(col(OutboxMessage.status) == "pending")
+            .values(not_before=utcnow())
+        )
+        await session.commit()
+    bot.services.outbox.wake()
+
+    async def settled() -> bool:
+        return all(row.status != "pending" for row in await outbox(bot))
+
+    await eventually(settled, "the deferred check-in rows to be settled")
+
+
+@pytest.mark.parametrize("settings_overrides", [_quiet_around_now()])
+async def test_deferred_prompts_and_reminders_are_checked_again_when_due(bot: Harness) -> None:
+    anna, ben, carla = (bot.world.user(name) for name in ("Anna", "Ben", "Carla"))
+    for person in (anna, ben, carla):
+        await factories.member(bot, person)
+    kim = await coordinator(bot)
+    await open_round(bot, kim)
+    assert [row.status for row in await outbox(bot)] == ["pending"] * 3
+
+    # In the quiet hours Ben pauses and Carla starts on her own.
+    await ben.send("/pause")
+    await ben.expect("Du machst Pause")
+    await carla.send("/checkin")
+    await carla.expect("Frage 1 von 5")
+    await carla.send("Wir planen einen Elternabend")
+    await carla.expect("Gespeichert", "Frage 2 von 5")
+
+    await _let_quiet_hours_pass(bot)
+    await anna.expect("Hallo Anna", "1. Austauschrunde", "Frage 1 von 5")
+    prompts = {row.chat_id: row.status for row in await outbox(bot, "checkin:round:1:member:")}
+    assert prompts == {anna.id: "sent", ben.id: "withdrawn", carla.id: "withdrawn"}
+    assert count(ben, "Austauschrunde") == 0 and count(carla, "Austauschrunde") == 0
+    assert count(carla, "Frage 1 von 5") == 1  # not asked again what she answered
+
+    # Reminders queued in the quiet hours; Carla finishes before they are due.
+    await kim.send("/round remind")
+    await kim.expect("an 2 Alumni verschickt")
+    for text, following in (("b", "Frage 3"), ("c", "Frage 4"), ("d", "Frage 5"), ("e", "Danke")):
+        await carla.send(text)
+        await carla.expect(following)
+    await _let_quiet_hours_pass(bot)
+    await anna.expect("kurze Erinnerung")
+    reminders = {row.chat_id: row.status for row in await outbox(bot, "checkin:round:1:remind:")}
+    assert reminders == {anna.id: "sent", carla.id: "withdrawn"}
+    assert count(carla, "Erinnerung") == 0
+
+    # A reminder still waiting when the round closes is not sent either.
+    await kim.send("/round remind")
+    await kim.expect("an 1 Alumni verschickt")
+    await kim.send("/round close")
+    await kim.expect("Runde 1 ist geschlossen")
+    await _let_quiet_hours_pass(bot)
+    statuses = [row.status for row in await outbox(bot, "checkin:round:1:remind:")]
+    assert sorted(statuses) == ["sent", "withdrawn", "withdrawn"]
+    await anna.expect_nothing(0.2)
+    assert count(anna, "Erinnerung") == 1
