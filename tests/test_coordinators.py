@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 
 import pytest
+from conftest import COORDINATOR_ID
 from factories import cohort, member
 from member_steps import configured_coordinator, reply_in_group, stored
 from sqlmodel import select
@@ -244,3 +246,82 @@ async def test_a_new_coordinator_gets_the_menu_at_consent(bot: Harness) -> None:
     await carla.expect("Wie sollen dich")
     menu = await _menu(bot, carla.id)
     assert menu is not None and "setgroup" in menu
+
+
+@pytest.mark.parametrize("typed", ["²", "12345678901234567890", "-5"])
+async def test_a_typed_id_that_is_not_a_telegram_id_gets_the_usage(
+    bot: Harness, typed: str
+) -> None:
+    carla = configured_coordinator(bot)
+    await carla.send(f"/coordinator add {typed}")
+    await carla.expect("So geht's", "/coordinator add @benutzername")
+    await carla.send("/cohorts add Jahrgang 2022")
+    await carla.expect("angelegt")
+    await carla.send("/cohorts rename ² Jahrgang 2023")
+    await carla.expect("Nimm die Nummer aus der Liste")
+    await carla.send("/cohorts rename 12345678901234567890 Jahrgang 2023")
+    await carla.expect("Nimm die Nummer aus der Liste")
+    async with bot.services.db.session() as session:
+        assert [c.name for c in (await session.exec(select(Cohort))).all()] == ["Jahrgang 2022"]
+
+
+@pytest.mark.parametrize(
+    ("command", "answer"),
+    [
+        ("/cohorts add Jahrgang 2030", "angelegt"),
+        ("/coordinator add @niemand", "finde ich nicht"),
+        ("/invite revoke gibtsnicht", "gibt es nicht"),
+        ("/invite Jahrgang 1900", "kenne ich nicht"),
+    ],
+)
+async def test_a_slow_reply_does_not_hold_the_write_lock(
+    bot: Harness, command: str, answer: str
+) -> None:
+    """The reply is sent after the change is committed: while Telegram hangs on it, every
+    other writer goes on."""
+    carla = configured_coordinator(bot)
+    bot.server.hang_next(methods={"sendMessage"})
+    await carla.send(command)
+
+    def hanging_reply() -> bool:
+        return any(
+            method == "sendMessage"
+            and str(params.get("chat_id")) == str(carla.id)
+            and answer in str(params.get("text"))
+            for method, params in bot.server.calls
+        )
+
+    assert await bot.server.wait_for(hanging_reply, 5), f"no reply to {command}"
+    async with asyncio.timeout(1):  # the reply hangs for 5 s; a writer must not wait for it
+        async with bot.services.db.write():
+            pass
+
+
+@pytest.mark.parametrize(
+    "settings_overrides",
+    [{"coordinator_ids": [COORDINATOR_ID], "invite_validity": dt.timedelta(0)}],
+)
+async def test_an_invite_without_validity_says_it_does_not_expire(bot: Harness) -> None:
+    carla = configured_coordinator(bot)
+    await carla.send("/invite")
+    message = await carla.expect("Einladungslink", "ohne Ablaufdatum")
+    assert "gültig bis" not in message.text
+    async with bot.services.db.session() as session:
+        invite = (await session.exec(select(Invite))).one()
+    assert invite.expires_at is None
+
+
+async def test_removing_the_bot_from_the_alumni_group_unlinks_it(
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    carla = configured_coordinator(bot)
+    group = await bot.world.group("Alumni", admins=[carla])
+    await group.send(carla, "/setgroup")
+    await group.expect("ist jetzt die Alumni-Gruppe", "Zusammenfassungen")
+    assert await _alumni_group_id(bot) == group.id
+    other = await bot.world.group("Stammtisch", admins=[carla])
+    await other.remove_bot(by=carla)  # another group: the alumni group stays linked
+    await group.remove_bot(by=carla)
+    assert await bot.server.wait_for(lambda: "alumni_group_unlinked" in caplog.text, 5)
+    assert await _alumni_group_id(bot) is None
+    assert str(group.id) in caplog.text and str(other.id) not in caplog.text
