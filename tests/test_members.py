@@ -188,3 +188,16 @@ async def test_a_blocked_member_receives_nothing_further(bot: Harness) -> None:
     row_member = await stored(bot, anna)
     assert row_member is not None and row_member.unreachable_since is not None
     assert row_member.unreachable_since <= utcnow()
+
+
+async def test_a_pause_in_the_past_names_the_date_understood(bot: Harness) -> None:
+    anna = bot.world.user("Anna")
+    await member(bot, anna)
+    await anna.send("/pause bis 01.01.2020")
+    message = await anna.expect("in der Vergangenheit")
+    assert message.text.startswith("Der 01.01.2020 liegt")
+    await anna.send("/language en")
+    await anna.expect("in English")
+    await anna.send("/pause until 2020-01-01")
+    message = await anna.expect("in the past")
+    assert message.text.startswith("January 1, 2020 is")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from member_steps import configured_coordinator
 
+from bot.commands import MENU, Audience
 from bot.sandbox.harness import Harness
 from storage import members as member_store
 from storage.tables import Member
@@ -93,3 +95,38 @@ async def test_menus_are_published_in_german_and_english(bot: Harness) -> None:
     names = {command["command"] for command in private}
     assert {"profile", "pause", "resume", "language", "export", "forget"} <= names
     assert "members" not in names
+
+
+async def test_help_lists_every_menu_command_with_its_menu_description(bot: Harness) -> None:
+    carla = configured_coordinator(bot)
+    await carla.send("/help")
+    members_help = await carla.expect("So funktioniert")
+    coordinators_help = await carla.expect("Für Koordinator:innen")
+    translate = bot.services.translate
+    for command in MENU:
+        shown = members_help if command.audience is Audience.MEMBER else coordinators_help
+        description = str(translate("de", command.description_key))
+        assert f"/{command.name} – {description}" in shown.text, command.name
+    assert "/checkin" in members_help.text and "/digest" in coordinators_help.text
+
+
+@pytest.mark.parametrize(
+    "command", [command.name for command in MENU if command.audience is Audience.MEMBER]
+)
+async def test_member_commands_in_a_group_point_to_the_private_chat(
+    bot: Harness, command: str
+) -> None:
+    anna = bot.world.user("Anna")
+    group = await bot.world.group("Alumni", members=[anna])
+    await group.send(anna, f"/{command}")
+    message = await group.expect("Schreib mir dafür bitte privat")
+    assert f"t.me/{bot.server.bot_user['username']}" in message.text
+    assert anna.messages == []  # nothing happened in the private chat
+    assert await stored(bot, anna.id) is None
+
+
+async def test_member_commands_in_a_group_in_english(bot: Harness) -> None:
+    john = bot.world.user("John", language="en")
+    group = await bot.world.group("Alumni", members=[john])
+    await group.send(john, "/profile@" + bot.server.bot_user["username"])
+    await group.expect("Please write to me privately", "t.me/")
