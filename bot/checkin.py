@@ -17,14 +17,20 @@ from sqlalchemy import event
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import profile
+from bot.outbox import message_payload
 from bot.schedule import CheckinSchedule
 from bot.services import Services
 from bot.themes import hashtags, lexicon_for
+from storage import members as member_store
 from storage import rounds as store
 from storage.tables import Answer, Member, Participation, Round, RoundQuestion, RoundStatus
 from storage.types import utcnow
 
 PREFIX = "checkin"
+# `Member.awaiting` while the guided profile after consent runs (bot.profile's positions):
+# such members are not prompted when a round opens, but when they finish.
+ONBOARDING = f"{profile.PREFIX}:%:{profile.Mode.ONBOARDING.value}"
 CALLBACK = "ci"  # callback data: ci:<action>:<id>[:<value>]
 VISIBILITIES = ("all", "coordinators", "anonymous")
 TRIM_MARK = " …"
@@ -66,6 +72,11 @@ def next_round_text(services: Services, language: str, now: dt.datetime) -> Mark
     return services.translate(
         language, "checkin.next_on", date=format_moment(upcoming, language, services)
     )
+
+
+def prompt_key(round_id: int, member_id: int) -> str:
+    """The outbox purpose key of a member's greeting with the first question."""
+    return f"checkin:round:{round_id}:member:{member_id}:prompt"
 
 
 # ------------------------------------------------------------------------------ progress
@@ -602,3 +613,34 @@ async def has_open_question(services: Services, *, member: Member) -> bool:
             session, round_id=current.id, member_id=member.id
         )
     return participation is not None and participation.finished_at is None
+
+
+async def invite_after_onboarding(services: Services, *, telegram_id: int) -> None:
+    """A member just finished the guided profile: while a round is open they get its greeting
+    and first question now (they were left out when it opened). Once per round and member."""
+    now = utcnow()
+    async with services.db.write() as session:
+        member = await member_store.get_member(session, telegram_id=telegram_id)
+        round_ = await store.current_round(session)
+        if member is None or member.id is None or member.awaiting is not None:
+            return
+        if round_ is None or round_.id is None or not is_open(round_, now):
+            return
+        paused = member.paused_until is not None and member.paused_until > now
+        if member.consent_at is None or not member.reachable or paused:
+            return
+        if await store.has_answers(session, round_id=round_.id, member_id=member.id):
+            return
+        await store.ensure_participation(session, round_id=round_.id, member_id=member.id)
+        copies = list(await store.round_questions(session, round_id=round_.id))
+        text, markup = render_prompt(services, member, round_, copies)
+        queued = await services.outbox.enqueue(
+            session,
+            key=prompt_key(round_.id, member.id),
+            chat_id=member.telegram_id,
+            payload=message_payload(text, reply_markup=markup),
+            respect_quiet_hours=False,  # the member is in the chat right now
+        )
+        await session.commit()
+    if queued:
+        services.outbox.wake()

@@ -30,10 +30,6 @@ logger = logging.getLogger(__name__)
 # ------------------------------------------------------------------------------ opening
 
 
-def prompt_key(round_id: int, member_id: int) -> str:
-    return f"checkin:round:{round_id}:member:{member_id}:prompt"
-
-
 def reminder_prefix(round_id: int, stage: str) -> str:
     return f"checkin:round:{round_id}:remind:{stage}:"
 
@@ -70,14 +66,16 @@ async def open_round(
     )
     assert round_.id is not None
     services.round_cache.forget_after_commit(session)
-    members = await store.active_members(session, now=now)
+    # Members still in their onboarding profile are asked once they finish it (their reply
+    # would otherwise be taken as a profile field): see checkin.invite_after_onboarding.
+    members = await store.active_members(session, now=now, not_awaiting=checkin.ONBOARDING)
     session.add_all(Participation(round_id=round_.id, member_id=m.id) for m in members)  # type: ignore[arg-type]
     for member in members:
         assert member.id is not None
         text, markup = checkin.render_prompt(services, member, round_, copies)
         await services.outbox.enqueue(
             session,
-            key=prompt_key(round_.id, member.id),
+            key=checkin.prompt_key(round_.id, member.id),
             chat_id=member.telegram_id,
             payload=message_payload(text, reply_markup=markup),
         )
@@ -111,7 +109,7 @@ async def send_reminders(
     counts = await store.answer_counts(session, round_id=round_.id)
     queued = 0
     for member, participation in await store.unfinished_active_members(
-        session, round_id=round_.id, now=now
+        session, round_id=round_.id, now=now, not_awaiting=checkin.ONBOARDING
     ):
         assert member.id is not None
         if participation is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import profile
+from bot import checkin, profile
 from bot.profile import Hint, Mode, Position, Step
 from bot.services import BotContext
 from handlers.common import remove_buttons, reply, send_text
@@ -130,6 +130,8 @@ async def continue_after(
         await ask(update, context, member)
     elif finished is Mode.ONBOARDING:
         await show(update, context, member, heading="profile.done")
+        # A round opened during onboarding left the member out: ask them now.
+        await checkin.invite_after_onboarding(context.services, telegram_id=member.telegram_id)
     else:
         await show(update, context, member, heading="profile.saved")
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement
-from sqlmodel import and_, col, func, or_, select, update
+from sqlmodel import and_, col, func, not_, or_, select, true, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.tables import (
@@ -175,16 +175,29 @@ def _active(now: dt.datetime) -> ColumnElement[bool]:
     )
 
 
-async def active_members(session: AsyncSession, *, now: dt.datetime) -> Sequence[Member]:
-    """Consented, reachable and not paused: the members a round asks."""
-    result = await session.exec(select(Member).where(_active(now)).order_by(col(Member.id)))
+def _not_awaiting(pattern: str | None) -> ColumnElement[bool]:
+    """Not in a dialogue whose `Member.awaiting` matches the LIKE pattern (None: no filter)."""
+    if pattern is None:
+        return true()
+    return or_(col(Member.awaiting).is_(None), not_(col(Member.awaiting).like(pattern)))
+
+
+async def active_members(
+    session: AsyncSession, *, now: dt.datetime, not_awaiting: str | None = None
+) -> Sequence[Member]:
+    """Consented, reachable and not paused: the members a round asks (minus those whose
+    dialogue matches `not_awaiting`)."""
+    result = await session.exec(
+        select(Member).where(_active(now), _not_awaiting(not_awaiting)).order_by(col(Member.id))
+    )
     return result.all()
 
 
 async def unfinished_active_members(
-    session: AsyncSession, *, round_id: int, now: dt.datetime
+    session: AsyncSession, *, round_id: int, now: dt.datetime, not_awaiting: str | None = None
 ) -> Sequence[tuple[Member, Participation | None]]:
-    """Active members who have not finished the round (asked or not yet)."""
+    """Active members who have not finished the round (asked or not yet), minus those whose
+    dialogue matches `not_awaiting`."""
     result = await session.exec(
         select(Member, Participation)
         .outerjoin(
@@ -192,7 +205,7 @@ async def unfinished_active_members(
             (col(Participation.member_id) == col(Member.id))
             & (col(Participation.round_id) == round_id),
         )
-        .where(_active(now), col(Participation.finished_at).is_(None))
+        .where(_active(now), _not_awaiting(not_awaiting), col(Participation.finished_at).is_(None))
         .order_by(col(Member.id))
     )
     return result.all()

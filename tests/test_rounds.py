@@ -25,7 +25,7 @@ from conftest import COORDINATOR_ID
 from sqlmodel import col, update
 
 from bot.sandbox.harness import Harness
-from storage.tables import OutboxMessage
+from storage.tables import Member, OutboxMessage
 from storage.types import utcnow
 
 COMPRESSED = {
@@ -344,3 +344,41 @@ async def test_deferred_prompts_and_reminders_are_checked_again_when_due(bot: Ha
     assert sorted(statuses) == ["sent", "withdrawn", "withdrawn"]
     await anna.expect_nothing(0.2)
     assert count(anna, "Erinnerung") == 1
+
+
+async def test_member_in_onboarding_is_asked_once_her_profile_is_done(bot: Harness) -> None:
+    """Her reply to the profile's question is not taken for a check-in answer, or vice versa."""
+    anna, ben = bot.world.user("Anna"), bot.world.user("Ben")
+    await factories.member(bot, anna, region=None)
+    async with bot.services.db.write() as session:  # consented, at the profile's third step
+        row = await session.get(Member, (await member_row(bot, anna)).id)
+        assert row is not None
+        row.awaiting = "profile:region:onboarding"
+        await session.commit()
+    await factories.member(bot, ben)
+    kim = await coordinator(bot)
+    await open_round(bot, kim)
+    await ben.expect("Frage 1 von 5")
+    assert [row.chat_id for row in await outbox(bot)] == [ben.id]
+    await kim.send("/round remind")
+    await kim.expect("an 1 Alumni verschickt")  # Ben only
+    assert anna.messages == []
+
+    await anna.send("MINT-Region Kassel")
+    await anna.expect("Organisation")
+    await anna.send("Bildungsbüro Kassel")
+    await anna.expect("Rolle")
+    await anna.send("Projektleitung")
+    await anna.expect("Fertig")
+    await anna.expect("Hallo Anna", "1. Austauschrunde", "Frage 1 von 5")
+    await anna.send("Wir suchen Honorarkräfte")
+    await anna.expect("Gespeichert", "Frage 2 von 5")
+
+    stored = await member_row(bot, anna)
+    assert (stored.region, stored.organisation, stored.job_role) == (
+        "MINT-Region Kassel",
+        "Bildungsbüro Kassel",
+        "Projektleitung",
+    )
+    assert [text for _, text, _ in await answers(bot, anna)] == ["Wir suchen Honorarkräfte"]
+    assert count(anna, "1. Austauschrunde") == 1
