@@ -58,7 +58,6 @@ def build_export(
             "draft": member.draft,
             "created_at": _when(member.created_at),
             "updated_at": _when(member.updated_at),
-            "last_seen_at": _when(member.last_seen_at),
         },
         "participations": [
             {

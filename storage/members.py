@@ -54,7 +54,6 @@ async def create_member(
         display_name=display_name,
         cohort_id=cohort_id,
         awaiting=awaiting,
-        last_seen_at=now,
     )
     session.add(member)
     await session.flush()

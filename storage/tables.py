@@ -125,7 +125,6 @@ class Member(SQLModel, table=True):
     draft: str | None = Field(default=None, sa_type=Text)
     created_at: dt.datetime = _created_at()
     updated_at: dt.datetime = _created_at()
-    last_seen_at: dt.datetime | None = _timestamp()
 
 
 class Invite(SQLModel, table=True):

@@ -59,7 +59,6 @@ def upgrade() -> None:
         sa.Column("draft", sa.Text(), nullable=True),
         sa.Column("created_at", storage.types.UTCDateTime(), nullable=False),
         sa.Column("updated_at", storage.types.UTCDateTime(), nullable=False),
-        sa.Column("last_seen_at", storage.types.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(["cohort_id"], ["cohort.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("telegram_id"),
