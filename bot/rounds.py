@@ -17,9 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import checkin, digest, questions
 from bot.checkin import is_open, next_opening, schedule_of
 from bot.outbox import message_payload
-from bot.schedule import ReminderStage, missed_opening, parse_reminders
+from bot.schedule import ReminderStage, missed_opening, parse_reminders, reminder_times
 from bot.services import Services
-from storage import outbox as outbox_store
 from storage import rounds as store
 from storage.tables import Member, OutboxMessage, Participation, Round, RoundStatus
 from storage.types import utcnow
@@ -160,8 +159,7 @@ async def still_wanted(session: AsyncSession, row: OutboxMessage) -> bool:
 
 
 async def stage_ran(session: AsyncSession, *, round_id: int, stage: str) -> bool:
-    rows = await outbox_store.messages_with_prefix(session, prefix=reminder_prefix(round_id, stage))
-    return bool(rows)
+    return await store.queued_with_prefix(session, prefix=reminder_prefix(round_id, stage))
 
 
 # ------------------------------------------------------------------------------ start-up
@@ -183,12 +181,11 @@ async def plan(session: AsyncSession, *, services: Services, now: dt.datetime) -
     if round_ is None:
         return result
     result.round_id, result.closes_at = round_.id, round_.closes_at
-    result.reminders = [
-        (stage, due)
-        for stage in parse_reminders(services.settings.checkin_reminders)
-        if round_.opened_at <= (due := stage.due(opened_at=round_.opened_at,
-                                                 closes_at=round_.closes_at)) < round_.closes_at
-    ]  # fmt: skip
+    result.reminders = reminder_times(
+        parse_reminders(services.settings.checkin_reminders),
+        opened_at=round_.opened_at,
+        closes_at=round_.closes_at,
+    )
     return result
 
 

@@ -13,6 +13,7 @@ from storage.tables import (
     Answer,
     Cohort,
     Member,
+    OutboxMessage,
     Participation,
     Question,
     Round,
@@ -319,3 +320,14 @@ async def save_answer(
     answer.text, answer.themes, answer.hashtags, answer.updated_at = text, themes, hashtags, now
     session.add(answer)  # flushed with the commit: one round trip less on the hot path
     return answer
+
+
+# ---------------------------------------------------------------------------------- outbox
+
+
+async def queued_with_prefix(session: AsyncSession, *, prefix: str) -> bool:
+    """Was any message queued under a purpose key starting with `prefix` (e.g. a stage)?"""
+    result = await session.exec(
+        select(OutboxMessage.id).where(col(OutboxMessage.purpose_key).startswith(prefix)).limit(1)
+    )
+    return result.first() is not None
