@@ -43,19 +43,19 @@ class PauseRequest:
 
 def _parse_day(text: str, today: dt.date) -> dt.date | None:
     """31.12.2026, 31.12.26, 31.12. (this year or next) and ISO 2026-12-31."""
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
         try:
             return dt.date.fromisoformat(text)
         except ValueError:
             return None
-    short = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.", text)
+    short = re.fullmatch(r"([0-9]{1,2})\.([0-9]{1,2})\.", text)
     if short:
         try:
             day = dt.date(today.year, int(short.group(2)), int(short.group(1)))
         except ValueError:
             return None
         return day if day >= today else day.replace(year=today.year + 1)
-    if not re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{2}(\d{2})?", text):
+    if not re.fullmatch(r"[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{2}([0-9]{2})?", text):
         return None
     try:
         return parse_date(text, locale="de")
@@ -72,7 +72,7 @@ def parse_pause(
         return PauseRequest(until=OPEN_ENDED, last_day=None)
     today = now.astimezone(tz).date()
     day = _parse_day(" ".join(words), today) if len(words) == 1 else None
-    if day is None:
+    if day is None or day >= OPEN_ENDED.date():  # 31.12.9999 + 1 day overflows
         return PauseRefused(PauseProblem.NOT_A_DATE)
     if day < today:
         return PauseRefused(PauseProblem.IN_THE_PAST, day)

@@ -113,6 +113,8 @@ async def test_pause_open_ended_and_resume(bot: Harness) -> None:
         ("32.13.2026", "verstehe ich nicht"),
         ("2026-02-30", "verstehe ich nicht"),
         ("01.01.2001", "in der Vergangenheit"),
+        ("9999-12-31", "verstehe ich nicht"),
+        ("١٢.١٢.٢٠٣٠", "verstehe ich nicht"),
     ],
 )
 async def test_bad_pause_dates_are_explained(bot: Harness, argument: str, answer: str) -> None:
