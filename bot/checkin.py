@@ -266,8 +266,20 @@ def render_prompt(
         until=format_moment(round_.closes_at, language, services),
     )
     first = copies[0]
-    return greeting + Markup("\n\n") + _ask(services, member, copies, first), question_markup(
-        services, member, first
+    text = Markup("\n\n").join(
+        [greeting, visibility_note(services, member), _ask(services, member, copies, first)]
+    )
+    return text, question_markup(services, member, first)
+
+
+def visibility_note(services: Services, member: Member) -> Markup:
+    """How answers are shown until the member chooses (the default applies from the first)."""
+    language = _language(services, member)
+    default = services.settings.checkin_default_visibility
+    return services.translate(
+        language,
+        "checkin.visibility_note",
+        visibility=services.translate(language, f"checkin.visibility.{default}"),
     )
 
 
@@ -369,6 +381,8 @@ def render_next(services: Services, member: Member, progress: Progress, *, saved
     if rq is None:
         return render_summary(services, member, progress)
     text = _ask(services, member, progress.questions, rq)
+    if not progress.answers:  # starting with /checkin, perhaps without the greeting
+        text = visibility_note(services, member) + Markup("\n\n") + text
     if saved:
         text = (
             services.translate(_language(services, member), "checkin.saved") + Markup("\n\n") + text

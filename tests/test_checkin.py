@@ -33,6 +33,8 @@ async def test_member_answers_skips_and_chooses_visibility(bot: Harness) -> None
 
     prompt = await anna.expect("Hallo Anna", "1. Austauschrunde", "Frage 1 von 5")
     assert "Was beschäftigt dich gerade" in prompt.text
+    assert "Deine Antworten sind erst einmal für alle Alumni sichtbar" in prompt.text
+    assert "das kannst du am Ende ändern" in prompt.text
     assert prompt.button_texts == ["Überspringen", "Später"]
 
     await anna.send("Die Förderung läuft aus, wir suchen Honorarkräfte. #Elternarbeit")
@@ -256,6 +258,8 @@ async def test_english_member_gets_english_questions(bot: Harness) -> None:
     await factories.member(bot, john, language="en")
     await open_round(bot, await coordinator(bot))
     prompt = await john.expect("Hello John", "Question 1 of 5", "keeping you busy")
+    assert "Your answers are visible to all alumni" in prompt.text
+    assert "by default – you can change that at the end" in prompt.text
     assert prompt.button_texts == ["Skip", "Later"]
     await john.send("Funding runs out")
     await john.expect("Saved", "Question 2 of 5", "resources")
@@ -288,7 +292,8 @@ async def test_member_who_joins_during_a_round_can_check_in(bot: Harness) -> Non
     anna = bot.world.user("Anna")
     await factories.member(bot, anna)
     await anna.send("/checkin")
-    await anna.expect("Frage 1 von 5")
+    first = await anna.expect("Frage 1 von 5", "erst einmal für alle Alumni sichtbar")
+    assert "Hallo" not in first.text
     await anna.send("Ich bin neu dabei")
     await anna.expect("Frage 2 von 5")
     assert [text for _, text, _ in await answers(bot, anna)] == ["Ich bin neu dabei"]
@@ -411,3 +416,18 @@ async def test_a_failing_write_loses_no_other_members_answer(
     await ben.expect("schiefgelaufen")
     assert [text for _, text, _ in await answers(bot, anna)] == ["Förderung läuft aus"]
     assert await answers(bot, ben) == []
+
+
+async def test_the_first_question_names_the_configured_default_visibility(bot: Harness) -> None:
+    await bot.restart(checkin_default_visibility="coordinators")
+    anna = bot.world.user("Anna")
+    await factories.member(bot, anna)
+    await open_round(bot, await coordinator(bot))
+    await anna.expect("Frage 1 von 5", "erst einmal nur für die Koordinator:innen sichtbar")
+    await anna.send("Erste Antwort")
+    second = await anna.expect("Frage 2 von 5")
+    assert "sichtbar" not in second.text  # said once, at the start
+    await anna.press("Später")
+    await anna.send("/checkin")
+    again = await anna.expect("Frage 2 von 5")
+    assert "sichtbar" not in again.text
