@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import profile
+from bot.numbers import parse_number
 from bot.outbox import message_payload
 from bot.schedule import CheckinSchedule
 from bot.services import Services
@@ -176,11 +177,12 @@ async def load_progress(session: AsyncSession, *, round_: Round, member: Member)
 def parse_awaiting(awaiting: str | None) -> tuple[int | None, int | None]:
     """`checkin:7` → (7, None); `checkin:7:edit:31` → (7, 31); anything else → (None, None)."""
     parts = (awaiting or "").split(":")
-    if len(parts) < 2 or parts[0] != PREFIX or not parts[1].isdigit():
+    round_id = parse_number(parts[1]) if len(parts) >= 2 and parts[0] == PREFIX else None
+    if round_id is None:
         return None, None
-    if len(parts) == 4 and parts[2] == "edit" and parts[3].isdigit():
-        return int(parts[1]), int(parts[3])
-    return int(parts[1]), None
+    if len(parts) == 4 and parts[2] == "edit":
+        return round_id, parse_number(parts[3])
+    return round_id, None
 
 
 def shorten(text: str, limit: int) -> str:

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.numbers import parse_number
 from storage import rounds as store
 from storage.tables import Question
 
@@ -108,9 +109,10 @@ def _texts(raw: str) -> tuple[str, str | None]:
 
 
 def _number(word: str) -> int:
-    if not word.isdigit() or int(word) < 1:
+    number = parse_number(word)  # "²" or 20 digits are not numbers here
+    if number is None or number < 1:
         raise QuestionError("questions.error.number", given=word)
-    return int(word)
+    return number
 
 
 def parse_command(args: str) -> Command:

@@ -9,6 +9,7 @@ from telegram.error import BadRequest
 
 from bot import checkin
 from bot.checkin import Reply
+from bot.numbers import parse_number
 from bot.services import BotContext
 from handlers.common import reply, send_text
 from storage import members as member_store
@@ -72,7 +73,8 @@ async def on_button(update: Update, context: BotContext) -> None:
     if query is None or query.data is None:
         return
     parts = query.data.split(":")
-    if len(parts) < 3 or not parts[2].isdigit():
+    ident = parse_number(parts[2]) if len(parts) >= 3 else None
+    if ident is None:
         await query.answer()
         return
     member = await _fresh(update, context)
@@ -89,7 +91,7 @@ async def on_button(update: Update, context: BotContext) -> None:
             services=services,
             member=stored,
             action=parts[1],
-            ident=int(parts[2]),
+            ident=ident,
             value=parts[3] if len(parts) > 3 else None,
         )
         await session.commit()

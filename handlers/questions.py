@@ -27,14 +27,18 @@ async def questions_command(update: Update, context: BotContext) -> None:
         await reply(update, context, "questions.usage")
         return
     services = context.services
-    async with services.db.write() as session:
+    refused: questions.QuestionError | None = None
+    async with services.db.write() as session:  # decide inside, reply after: no send holds it
         try:
             current = await questions.apply(session, command)
         except questions.QuestionError as error:
             await session.rollback()
-            await reply(update, context, error.key, reply_markup=None, **error.params)
-            return
-        await session.commit()
+            refused = error
+        else:
+            await session.commit()
+    if refused is not None:
+        await reply(update, context, refused.key, reply_markup=None, **refused.params)
+        return
     language = await language_of(update, context)
     t = services.translate
     head = t(language, f"questions.done.{command.action.value}", number=command.number or 0)

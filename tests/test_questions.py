@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import factories
+import pytest
 from checkin_steps import coordinator, open_round
 from sqlmodel import col, select
 
+import handlers.questions
 from bot.sandbox.harness import Harness
 from storage.tables import Question, RoundQuestion
 
@@ -98,3 +102,32 @@ async def test_running_round_keeps_its_questions(bot: Harness) -> None:
     await anna.expect("2. Austauschrunde", "Frage 1 von 4")
     await anna.send("Runde zwei, Antwort eins")
     await anna.expect("Frage 2 von 4", "Neue Frage zwei")
+
+
+@pytest.mark.parametrize("typed", ["²", "99999999999999999999", "0"])
+async def test_a_number_that_is_not_one_gets_the_usage(bot: Harness, typed: str) -> None:
+    kim = await coordinator(bot)
+    await kim.send(f"/questions remove {typed}")
+    await kim.expect(f"„{typed}“ ist keine Fragennummer")
+    await kim.expect("/questions")  # the usage follows
+    await kim.send(f"/questions move 1 {typed}")
+    await kim.expect(f"„{typed}“ ist keine Fragennummer")
+    assert len(await _active_texts(bot)) == 5
+
+
+async def test_refusal_is_sent_after_the_write_lock_is_released(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slow Telegram reply must not hold every other writer up."""
+    held_while_sending: list[bool] = []
+    send = handlers.questions.reply
+
+    async def watched(*args: Any, **kwargs: Any) -> None:
+        held_while_sending.append(bot.services.db.write_lock.locked())
+        await send(*args, **kwargs)
+
+    monkeypatch.setattr(handlers.questions, "reply", watched)
+    kim = await coordinator(bot)
+    await kim.send("/questions remove 9")
+    await kim.expect("Eine Frage 9 gibt es nicht")
+    assert held_while_sending == [False]
