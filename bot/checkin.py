@@ -138,6 +138,11 @@ class RoundCache:
             self._known, self._value = True, value
         return value
 
+    @property
+    def version(self) -> int:
+        """Changes whenever an open or close commits (in this process, where all writes are)."""
+        return self._version
+
     def forget(self) -> None:
         self._version += 1
         self._known, self._value = False, None
@@ -465,6 +470,7 @@ async def take_text(*, services: Services, member: Member, text: str | None) -> 
     """
     now = utcnow()
     round_id, edit_id = parse_awaiting(member.awaiting)
+    seen = services.round_cache.version
     async with services.db.session() as session:
         current = await services.round_cache.get(session)
         progress = (
@@ -492,7 +498,11 @@ async def take_text(*, services: Services, member: Member, text: str | None) -> 
     async with services.db.write() as session:
         stored = await session.merge(member, load=False)
         # The round may have closed since it was read: an answer after the close is not taken.
-        still = await store.get_round(session, round_id=rq.round_id)
+        # Every close commits under this lock and bumps the cache's version, so an unchanged
+        # version proves the round is still open without asking the database again.
+        still: Round | None = current.round
+        if services.round_cache.version != seen or not is_open(current.round, utcnow()):
+            still = await store.get_round(session, round_id=rq.round_id)
         if still is None or not is_open(still, utcnow()):
             stored.awaiting, stored.draft = None, None
             await session.commit()
