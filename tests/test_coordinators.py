@@ -295,6 +295,7 @@ async def test_a_slow_reply_does_not_hold_the_write_lock(
     async with asyncio.timeout(1):  # the reply hangs for 5 s; a writer must not wait for it
         async with bot.services.db.write():
             pass
+    bot.server.release_hangs()
 
 
 @pytest.mark.parametrize(

@@ -214,6 +214,7 @@ class SandboxServer:
         self._sent_times: deque[float] = deque()
         self._group_sent_times: dict[int, deque[float]] = {}
         self._closing = asyncio.Event()
+        self._hang_release = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._handlers: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]] = {
             "getMe": self._get_me,
@@ -332,6 +333,11 @@ class SandboxServer:
         """The next `count` calls never answer (until the client gives up)."""
         self._faults.extend(_Fault("hang", methods=methods) for _ in range(count))
 
+    def release_hangs(self) -> None:
+        """End every call hanging right now (with 504), e.g. once a test has seen it hang."""
+        self._hang_release.set()
+        self._hang_release = asyncio.Event()
+
     def sent_to(self, chat_id: int) -> list[SentMessage]:
         return [m for m in self.messages.get(chat_id, []) if not m.deleted]
 
@@ -419,8 +425,17 @@ class SandboxServer:
                 continue
             del self._faults[index]
             if fault.kind == "hang":
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._closing.wait(), self.hang_seconds)
+                ends = [
+                    asyncio.ensure_future(self._closing.wait()),
+                    asyncio.ensure_future(self._hang_release.wait()),
+                ]
+                try:
+                    await asyncio.wait(
+                        ends, timeout=self.hang_seconds, return_when=asyncio.FIRST_COMPLETED
+                    )
+                finally:
+                    for end in ends:
+                        end.cancel()
                 raise ApiError(504, "Gateway Timeout")
             raise ApiError(fault.status, fault.description)
 
