@@ -11,8 +11,7 @@ from bot import checkin
 from bot.checkin import Reply
 from bot.numbers import parse_number
 from bot.services import BotContext
-from handlers.common import reply, send_text
-from storage import members as member_store
+from handlers.common import current_member, reply, send_text
 from storage.tables import Member
 
 
@@ -25,18 +24,9 @@ async def _send(update: Update, context: BotContext, answer: Reply) -> None:
     await send_text(update, context, answer.text, reply_markup=answer.markup)
 
 
-async def _fresh(update: Update, context: BotContext) -> Member | None:
-    user = update.effective_user
-    if user is None:
-        return None
-    async with context.services.db.session() as session:
-        member = await member_store.get_member(session, telegram_id=user.id)
-    return member if member is not None and member.consent_at is not None else None
-
-
 async def checkin_command(update: Update, context: BotContext) -> None:
     """The member gets their next unanswered question (or their summary)."""
-    member = await _fresh(update, context)
+    member = await current_member(update, context)
     if member is None:
         await reply(update, context, "checkin.not_member")
         return
@@ -77,7 +67,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     if ident is None:
         await query.answer()
         return
-    member = await _fresh(update, context)
+    member = await current_member(update, context)
     if member is None:
         await query.answer()
         await reply(update, context, "checkin.not_member")
