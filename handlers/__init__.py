@@ -53,6 +53,9 @@ def register_handlers(application: AlumniApplication) -> None:
     router.fallback(members.not_registered_fallback)
     router.fallback(checkin_handler.fallback)
     application.add_handler(MessageHandler(PRIVATE & ~filters.COMMAND, router.handle))
+    # Last in its group: only a command no handler above knows arrives here. In groups such a
+    # command may be meant for another bot, so only private chats get an answer.
+    application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, start.unknown_command))
 
     application.add_error_handler(errors.on_error)
 

@@ -198,3 +198,14 @@ async def help_command(update: Update, context: BotContext) -> None:
 async def in_private_please(update: Update, context: BotContext) -> None:
     """A member command written in a group: these are answered in the private chat only."""
     await reply(update, context, "group.private_only", link=f"t.me/{context.bot.username}")
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """Someone typed a command the bot does not have: they hear which ones it does have."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    command, _, addressee = message.text.split()[0].partition("@")
+    if addressee and addressee.lower() != (context.bot.username or "").lower():
+        return  # meant for another bot
+    await reply(update, context, "command.unknown", command=command)

@@ -130,3 +130,16 @@ async def test_member_commands_in_a_group_in_english(bot: Harness) -> None:
     group = await bot.world.group("Alumni", members=[john])
     await group.send(john, "/profile@" + bot.server.bot_user["username"])
     await group.expect("Please write to me privately", "t.me/")
+
+
+async def test_an_unknown_command_gets_a_pointer_to_help(bot: Harness) -> None:
+    zoe = bot.world.user("Zoe")
+    await zoe.send("/foo")
+    await zoe.expect("Den Befehl /foo kenne ich nicht", "/help")
+    john = bot.world.user("John", language="en")
+    await john.send("/digest@alumni_test_bot")  # a known command addressed to us: its handler
+    await john.expect("Only the coordinators")
+    await john.send("/foo@some_other_bot")  # meant for another bot: not ours to answer
+    await john.expect_nothing(within=0.3)
+    await john.send("/frobnicate <b>")
+    await john.expect("I don't know the command /frobnicate")
