@@ -125,6 +125,14 @@ class Settings(BaseSettings):
         load_lexicon_file(Path(value.strip()))
         return value.strip()
 
+    @field_validator("retention")
+    @classmethod
+    def _positive_retention(cls, value: dt.timedelta) -> dt.timedelta:
+        # 0 would not mean "keep forever": the purge would erase every closed round at once.
+        if value < dt.timedelta(days=1):
+            raise ValueError("expected at least one day, such as 730d (there is no 'keep forever')")
+        return value
+
     @field_validator("bot_api_base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:

@@ -216,7 +216,15 @@ class Outbox:
 
     async def _wanted(self, session: Any, row: OutboxMessage) -> bool:
         for prefix, check in self.still_wanted.items():
-            if row.purpose_key.startswith(prefix) and not await check(session, row):
+            if not row.purpose_key.startswith(prefix):
+                continue
+            try:
+                wanted = await check(session, row)
+            except Exception:
+                # A broken check must not stall the queue (the row would be due again at once).
+                logger.exception("outbox_wanted_check_failed key=%s", row.purpose_key)
+                wanted = False
+            if not wanted:
                 logger.info("outbox_withdrawn key=%s reason=not_wanted", row.purpose_key)
                 return False
         return True

@@ -200,6 +200,9 @@ async def in_private_please(update: Update, context: BotContext) -> None:
     await reply(update, context, "group.private_only", link=f"t.me/{context.bot.username}")
 
 
+MAX_COMMAND_SHOWN = 33
+
+
 async def unknown_command(update: Update, context: BotContext) -> None:
     """Someone typed a command the bot does not have: they hear which ones it does have."""
     message = update.effective_message
@@ -208,4 +211,6 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     command, _, addressee = message.text.split()[0].partition("@")
     if addressee and addressee.lower() != (context.bot.username or "").lower():
         return  # meant for another bot
+    if len(command) > MAX_COMMAND_SHOWN:  # Telegram's commands have at most 32 characters
+        command = command[:MAX_COMMAND_SHOWN] + "…"
     await reply(update, context, "command.unknown", command=command)

@@ -71,6 +71,8 @@ def test_settings_come_from_a_dot_env_file() -> None:
     ("variable", "value", "expected"),
     [
         ("RETENTION", "forever", "90s, 15m, 3h or 14d"),
+        ("RETENTION", "0", "at least one day"),
+        ("RETENTION", "12h", "at least one day"),
         ("TIMEZONE", "Mars/Olympus", "Europe/Berlin"),
         ("COORDINATOR_IDS", "12,anna", "numeric Telegram user ids"),
         ("BOT_TOKEN", "not-a-token", "@BotFather"),

@@ -143,3 +143,5 @@ async def test_an_unknown_command_gets_a_pointer_to_help(bot: Harness) -> None:
     await john.expect_nothing(within=0.3)
     await john.send("/frobnicate <b>")
     await john.expect("I don't know the command /frobnicate")
+    await john.send("/" + "x" * 4090)  # echoing it whole would exceed Telegram's 4096
+    await john.expect("I don't know the command /xxxxxxxx", "…")
