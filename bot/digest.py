@@ -38,7 +38,7 @@ from storage import members as member_store
 from storage import outbox as outbox_store
 from storage import rounds as round_store
 from storage.digests import RoundRows
-from storage.tables import Round, RoundStatus
+from storage.tables import DeliveryStatus, Round, RoundStatus
 from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -284,11 +284,13 @@ async def enqueue_parts(
     files: Sequence[DigestFile] = (),
     respect_quiet_hours: bool = True,
     options: dict[str, Any] | None = None,
+    from_part: int = 1,
 ) -> int:
     """Queue a digest's messages (and files) as `<prefix>:part:<i>`; returns how many were new.
 
     `options` (see `_stored_options`) go into every part's payload, so a withdrawal can render
-    the same selection again (the outbox reads only the keys it sends).
+    the same selection again (the outbox reads only the keys it sends). Parts before
+    `from_part` are left out (the chat already has them).
     """
     parts: list[tuple[str, dict[str, Any]]] = [
         ("send_message", message_payload(m)) for m in messages
@@ -302,6 +304,8 @@ async def enqueue_parts(
     ]
     queued = 0
     for index, (method, payload) in enumerate(parts, 1):
+        if index < from_part:
+            continue
         if options:
             payload[OPTIONS_KEY] = options
         queued += await services.outbox.enqueue(
@@ -376,17 +380,21 @@ async def withdraw_pending_after_erasure(session: AsyncSession, *, services: Ser
         return 0
     # One entry per (round, chat, selection); read before the payloads are erased.
     targets: dict[tuple[int, int, str], dict[str, Any]] = {}
+    resume_at: dict[tuple[int, int, str], int] = {}
     for row in waiting:
         stored = dict((row.payload or {}).get(OPTIONS_KEY) or {})
         number = int(row.purpose_key.split(":")[2])
-        targets.setdefault((number, row.chat_id, json.dumps(stored, sort_keys=True)), stored)
+        target = (number, row.chat_id, json.dumps(stored, sort_keys=True))
+        targets.setdefault(target, stored)
+        first = await _first_part_to_resend(session, key=row.purpose_key)
+        resume_at[target] = min(resume_at.get(target, first), first)
     await outbox_store.withdraw(
         session,
         ids=[row.id for row in waiting if row.id is not None],
         reason="withdrawn: a member erased their data; sent again without them",
     )
     stamp = utcnow().strftime("%Y%m%d%H%M%S%f")
-    for index, ((number, chat_id, _), stored) in enumerate(sorted(targets.items()), 1):
+    for index, ((number, chat_id, selection), stored) in enumerate(sorted(targets.items()), 1):
         round = await store.round_by_number(session, number=number)
         if round is None:
             continue
@@ -413,10 +421,22 @@ async def withdraw_pending_after_erasure(session: AsyncSession, *, services: Ser
             messages=_messages(services, rebuilt, language),
             files=_files(services, rebuilt, language) if options.files else [],
             options=stored or None,
+            from_part=resume_at[(number, chat_id, selection)],
         )
     event.listen(session.sync_session, "after_commit", lambda _: services.outbox.wake(), once=True)
     logger.info("digest_withdrawn_after_erasure messages=%d chats=%d", len(waiting), len(targets))
     return len(waiting)
+
+
+async def _first_part_to_resend(session: AsyncSession, *, key: str) -> int:
+    """1, unless earlier parts of this delivery already reached the chat: then this part's
+    number, so the chat does not get those parts twice (the rest comes re-rendered)."""
+    series, _, index = key.rpartition(":part:")
+    delivered = {DeliveryStatus.SENT, DeliveryStatus.SENDING}
+    siblings = await outbox_store.messages_with_prefix(session, prefix=f"{series}:part:")
+    if any(sibling.status in delivered for sibling in siblings):
+        return int(index)
+    return 1
 
 
 def _stored_options(options: DigestOptions, loaded: Loaded) -> dict[str, Any]:

@@ -313,3 +313,46 @@ async def test_a_withdrawn_request_is_sent_again_with_its_options(bot: Harness) 
     post = await group.expect("Digest Runde 1", "anonym: Bens Barcamp")
     assert "Zwischenstand" in post.text and "Ben (" not in post.text
     assert len(digests_in(group, 1)) == 1
+
+
+async def test_a_partly_delivered_digest_is_not_sent_again_from_the_start(bot: Harness) -> None:
+    """Part 1 already reached the group when Anna erases herself: the group gets the rest
+    re-rendered, not part 1 a second time."""
+    carla = bot.world.user("Carla")
+    await factories.member(bot, carla, coordinator=True)
+    anna_person = bot.world.user("Anna")
+    anna = await factories.member(bot, anna_person)
+    others = [await factories.member(bot, bot.world.user(f"Mitglied{i}")) for i in range(40)]
+    long_text = "Wir bauen gerade ein Netzwerk für Honorarkräfte auf und suchen Austausch. " * 2
+    await factories.round_with_answers(
+        bot,
+        open=True,
+        answers=[(anna, 1, "Annas Geheimprojekt", [SOCIAL])]
+        + [(member, 1, long_text, [SOCIAL]) for member in others],
+    )
+    group = await factories.alumni_group(bot, "Alumni", members=[carla, anna_person])
+    await bot.restart(quiet_hours=_quiet_window_around_now())
+    await carla.send("/round close")
+    await carla.expect("geschlossen")
+    group_rows = await outbox_rows(bot, "digest:round:1:group:")
+    assert len(group_rows) >= 2, "the test needs a digest of several parts"
+    async with bot.services.db.write() as session:  # part 1 went out before the quiet hours
+        first = await session.get(OutboxMessage, group_rows[0].id)
+        assert first is not None and first.purpose_key.endswith(":part:1")
+        first.status, first.payload, first.sent_at = DeliveryStatus.SENT, {}, utcnow()
+        session.add(first)
+        await session.commit()
+
+    await anna_person.send("/forget")
+    await anna_person.expect("wirklich alles")
+    await anna_person.press("Ja, alles löschen")
+    await anna_person.expect("Ich habe alles über dich gelöscht")
+
+    reissued = [
+        row
+        for row in await outbox_rows(bot)
+        if ":reissue:" in row.purpose_key and row.chat_id == group.id
+    ]
+    parts = sorted(int(row.purpose_key.rpartition(":part:")[2]) for row in reissued)
+    assert parts and parts[0] == 2, f"the group would get part 1 twice: {parts}"
+    assert not any("Annas Geheimprojekt" in str(row.payload) for row in reissued)
