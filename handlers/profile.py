@@ -129,9 +129,12 @@ async def continue_after(
     if member.awaiting is not None:
         await ask(update, context, member)
     elif finished is Mode.ONBOARDING:
-        await show(update, context, member, heading="profile.done")
-        # A round opened during onboarding left the member out: ask them now.
-        await checkin.invite_after_onboarding(context.services, telegram_id=member.telegram_id)
+        try:
+            await show(update, context, member, heading="profile.done")
+        finally:
+            # A round opened during onboarding left the member out: ask them now, after the
+            # welcome, and even if sending the welcome failed.
+            await checkin.invite_after_onboarding(context.services, telegram_id=member.telegram_id)
     else:
         await show(update, context, member, heading="profile.saved")
 
