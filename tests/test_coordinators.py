@@ -323,6 +323,8 @@ async def test_removing_the_bot_from_the_alumni_group_unlinks_it(
     other = await bot.world.group("Stammtisch", admins=[carla])
     await other.remove_bot(by=carla)  # another group: the alumni group stays linked
     await group.remove_bot(by=carla)
-    assert await bot.server.wait_for(lambda: "alumni_group_unlinked" in caplog.text, 5)
+    assert await bot.server.wait_for(
+        lambda: "alumni_group_unlinked" in caplog.text, 5, external=True
+    )
     assert await _alumni_group_id(bot) is None
     assert str(group.id) in caplog.text and str(other.id) not in caplog.text

@@ -97,7 +97,8 @@ class ChatView:
     async def wait_until(
         self, predicate: Callable[[], bool], what: str, timeout: float = DEFAULT_TIMEOUT
     ) -> None:
-        if not await self.server.wait_for(predicate, timeout):
+        """Wait for any condition, also one outside the sandbox (the bot's database)."""
+        if not await self.server.wait_for(predicate, timeout, external=True):
             raise AssertionError(
                 f"{self.label}: waited {timeout}s for {what}.\n{self._transcript()}"
             )

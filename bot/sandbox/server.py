@@ -341,20 +341,23 @@ class SandboxServer:
     def sent_to(self, chat_id: int) -> list[SentMessage]:
         return [m for m in self.messages.get(chat_id, []) if not m.deleted]
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float) -> bool:
+    async def wait_for(
+        self, predicate: Callable[[], bool], timeout: float, *, external: bool = False
+    ) -> bool:
         """Wait until `predicate()` holds, re-checking whenever the sandbox changes.
 
-        Tests also wait for things outside the sandbox (a row in the bot's database), which
-        no sandbox event announces; those are re-checked every `RECHECK_SECONDS` as well.
+        With `external`, the predicate looks at something no sandbox event announces (a row
+        in the bot's database, a log line), so it is also re-checked every `RECHECK_SECONDS`.
         """
         deadline = asyncio.get_running_loop().time() + timeout
+        recheck = RECHECK_SECONDS if external else timeout
         async with self._changed:
             while not predicate():
                 remaining = deadline - asyncio.get_running_loop().time()
                 if remaining <= 0:
                     return False
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), min(remaining, RECHECK_SECONDS))
+                    await asyncio.wait_for(self._changed.wait(), min(remaining, recheck))
         return True
 
     async def notify(self) -> None:
