@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from babel.core import UnknownLocaleError
-from babel.dates import ParseError, format_date, parse_date
+from babel.dates import format_date
 
+from bot.dates import parse_day
 from storage.tables import Cohort, Member
 
 # An open-ended pause is stored as a date far ahead, so "paused_until > now" is the one rule
@@ -41,28 +40,6 @@ class PauseRequest:
     last_day: dt.date | None  # the last paused day as the member said it; None: open-ended
 
 
-def _parse_day(text: str, today: dt.date) -> dt.date | None:
-    """31.12.2026, 31.12.26, 31.12. (this year or next) and ISO 2026-12-31."""
-    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            return None
-    short = re.fullmatch(r"([0-9]{1,2})\.([0-9]{1,2})\.", text)
-    if short:
-        try:
-            day = dt.date(today.year, int(short.group(2)), int(short.group(1)))
-        except ValueError:
-            return None
-        return day if day >= today else day.replace(year=today.year + 1)
-    if not re.fullmatch(r"[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{2}([0-9]{2})?", text):
-        return None
-    try:
-        return parse_date(text, locale="de")
-    except (ValueError, IndexError, ParseError, UnknownLocaleError):
-        return None
-
-
 def parse_pause(
     args: Sequence[str], *, now: dt.datetime, tz: ZoneInfo
 ) -> PauseRequest | PauseRefused:
@@ -71,7 +48,7 @@ def parse_pause(
     if not words:
         return PauseRequest(until=OPEN_ENDED, last_day=None)
     today = now.astimezone(tz).date()
-    day = _parse_day(" ".join(words), today) if len(words) == 1 else None
+    day = parse_day(" ".join(words), today=today) if len(words) == 1 else None
     if day is None or day >= OPEN_ENDED.date():  # 31.12.9999 + 1 day overflows
         return PauseRefused(PauseProblem.NOT_A_DATE)
     if day < today:

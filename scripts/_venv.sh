@@ -1,5 +1,6 @@
-# Shared by scripts/start and scripts/test: create .venv and install the project once, again
-# only when pyproject.toml changed.
+# Shared by scripts/start and scripts/test: make .venv hold exactly requirements.lock (plus the
+# project itself, editable). It is built anew whenever the lock or pyproject.toml changes, so
+# nothing of an earlier set of packages survives.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
@@ -7,13 +8,15 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
   echo "Python 3.11 or newer is needed (found: $("$PYTHON" --version 2>&1))." >&2
   exit 2
 fi
-if [ ! -x .venv/bin/python ]; then
-  "$PYTHON" -m venv .venv
-fi
+"$PYTHON" scripts/check_lock.py
 stamp=".venv/.install-stamp"
-wanted="$(sha256sum pyproject.toml | cut -d' ' -f1)-$1"
+wanted="$(cat requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
-  echo "Installing dependencies into .venv (first run only) ..." >&2
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$1]" >&2
+  echo "Installing the locked dependencies into .venv (first run, or the lock changed) ..." >&2
+  rm -rf .venv
+  "$PYTHON" -m venv .venv
+  pip_install=(.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps)
+  "${pip_install[@]}" --require-hashes -r requirements.lock >&2
+  "${pip_install[@]}" --no-build-isolation -e . >&2
   echo "$wanted" > "$stamp"
 fi
