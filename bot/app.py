@@ -12,6 +12,7 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.checkin import RoundCache
+from bot.clock import Clock
 from bot.commands import publish_coordinator_menu, publish_member_menu
 from bot.config import Settings
 from bot.i18n import Translator
@@ -34,16 +35,18 @@ ALLOWED_UPDATES = [
 ]
 
 
-def build_application(settings: Settings) -> AlumniApplication:
+def build_application(settings: Settings, *, clock: Clock | None = None) -> AlumniApplication:
     """Everything the bot needs, wired once; no I/O happens until the app is started."""
+    clock = clock or Clock()
     from handlers import register_handlers
 
     db = Database(settings.database_url)
     services = Services(
         settings=settings,
+        clock=clock,
         db=db,
         translate=Translator.load(settings.default_language),
-        outbox=Outbox(db=db, settings=settings),
+        outbox=Outbox(db=db, settings=settings, clock=clock),
         round_cache=RoundCache(),
     )
     timeout = settings.request_timeout.total_seconds()
@@ -119,6 +122,7 @@ async def _publish_menus(application: AlumniApplication) -> None:
 
 async def _post_stop(application: Application) -> None:  # type: ignore[type-arg]
     assert isinstance(application, AlumniApplication)
+    application.services.clock.forget_listeners()
     await application.services.outbox.stop()
 
 

@@ -26,7 +26,6 @@ from bot.themes import hashtags, lexicon_for
 from storage import members as member_store
 from storage import rounds as store
 from storage.tables import Answer, Member, Participation, Round, RoundQuestion, RoundStatus
-from storage.types import utcnow
 
 PREFIX = "checkin"
 # `Member.awaiting` while the guided profile after consent runs (bot.profile's positions):
@@ -414,7 +413,7 @@ async def _finish_if_done(
 ) -> None:
     """Mark the participation finished once every question has an answer or a skip."""
     participation = progress.participation
-    now = utcnow()
+    now = services.clock.now()
     participation.started_at = participation.started_at or now
     # The digest needs a visibility for every answer, so the default applies from the first one.
     participation.visibility = (
@@ -468,7 +467,7 @@ async def take_text(*, services: Services, member: Member, text: str | None) -> 
     bot.update_order); one short transaction checks that the round is still open and stores
     the answer. It is committed before this returns, so before the bot replies.
     """
-    now = utcnow()
+    now = services.clock.now()
     round_id, edit_id = parse_awaiting(member.awaiting)
     seen = services.round_cache.version
     async with services.db.session() as session:
@@ -501,12 +500,12 @@ async def take_text(*, services: Services, member: Member, text: str | None) -> 
         # Every close commits under this lock and bumps the cache's version, so an unchanged
         # version proves the round is still open without asking the database again.
         still: Round | None = current.round
-        if services.round_cache.version != seen or not is_open(current.round, utcnow()):
+        if services.round_cache.version != seen or not is_open(current.round, services.clock.now()):
             still = await store.get_round(session, round_id=rq.round_id)
-        if still is None or not is_open(still, utcnow()):
+        if still is None or not is_open(still, services.clock.now()):
             stored.awaiting, stored.draft = None, None
             await session.commit()
-            return closed_reply(services, member, utcnow())
+            return closed_reply(services, member, services.clock.now())
         await save(session, services=services, member=stored, progress=progress, rq=rq, text=text)
         await session.commit()
     if edit_id:
@@ -538,7 +537,7 @@ def too_long_reply(services: Services, member: Member, rq: RoundQuestion, *, len
 
 async def start(session: AsyncSession, *, services: Services, member: Member) -> Reply:
     """`/checkin` (or "continue"): the next unanswered question, else the summary."""
-    now = utcnow()
+    now = services.clock.now()
     round_ = await store.current_round(session)
     if round_ is None or not is_open(round_, now):
         member.awaiting = None
@@ -570,7 +569,7 @@ async def button(
     value: str | None,
 ) -> Reply:  # fmt: skip
     """A press on one of the check-in buttons (the caller commits)."""
-    now = utcnow()
+    now = services.clock.now()
     if action in ("later", "go", "vis"):
         round_ = await store.get_round(session, round_id=ident)
         rq = None
@@ -633,7 +632,7 @@ async def has_open_question(services: Services, *, member: Member) -> bool:
         return False
     async with services.db.session() as session:
         current = await store.current_round(session)
-        if current is None or current.id is None or not is_open(current, utcnow()):
+        if current is None or current.id is None or not is_open(current, services.clock.now()):
             return False
         participation = await store.get_participation(
             session, round_id=current.id, member_id=member.id
@@ -644,7 +643,7 @@ async def has_open_question(services: Services, *, member: Member) -> bool:
 async def invite_after_onboarding(services: Services, *, telegram_id: int) -> None:
     """A member just finished the guided profile: while a round is open they get its greeting
     and first question now (they were left out when it opened). Once per round and member."""
-    now = utcnow()
+    now = services.clock.now()
     async with services.db.write() as session:
         member = await member_store.get_member(session, telegram_id=telegram_id)
         round_ = await store.current_round(session)

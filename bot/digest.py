@@ -9,6 +9,7 @@ so the parts arrive as 1, 2, 3.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import logging
 from collections.abc import Iterable, Sequence
@@ -39,7 +40,6 @@ from storage import outbox as outbox_store
 from storage import rounds as round_store
 from storage.digests import RoundRows
 from storage.tables import DeliveryStatus, Round, RoundStatus
-from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -332,7 +332,7 @@ async def on_round_closed(session: AsyncSession, *, services: Services, round: R
     assert round.id is not None
     if not await store.claim_scheduled(session, round_id=round.id):
         return
-    loaded = await _load_closed(session, round=round)
+    loaded = await _load_closed(session, round=round, now=services.clock.now())
     prefix = f"digest:round:{round.number}"
     group = await chat_store.alumni_group(session)
     if group is not None:
@@ -350,11 +350,11 @@ async def on_round_closed(session: AsyncSession, *, services: Services, round: R
     logger.info("digest_scheduled round=%s group=%s", round.number, group is not None)
 
 
-async def _load_closed(session: AsyncSession, *, round: Round) -> Loaded:
+async def _load_closed(session: AsyncSession, *, round: Round, now: dt.datetime) -> Loaded:
     rows = dataclasses.replace(
         await store.load_round(session, round=round),
         status=RoundStatus.CLOSED,
-        closed_at=round.closed_at or utcnow(),
+        closed_at=round.closed_at or now,
     )
     before = await store.previous_round(session, number=round.number)
     previous = await store.load_round(session, round=before) if before is not None else None
@@ -393,7 +393,7 @@ async def withdraw_pending_after_erasure(session: AsyncSession, *, services: Ser
         ids=[row.id for row in waiting if row.id is not None],
         reason="withdrawn: a member erased their data; sent again without them",
     )
-    stamp = utcnow().strftime("%Y%m%d%H%M%S%f")
+    stamp = services.clock.now().strftime("%Y%m%d%H%M%S%f")
     for index, ((number, chat_id, selection), stored) in enumerate(sorted(targets.items()), 1):
         round = await store.round_by_number(session, number=number)
         if round is None:

@@ -27,12 +27,12 @@ from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
+from bot.clock import Clock
 from bot.config import Settings
 from storage import chats as chat_store
 from storage import outbox as store
 from storage.db import Database
 from storage.tables import DeliveryStatus, OutboxMessage
-from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +46,8 @@ _CHAT_DONE = object()
 
 # Asked when a row is due, inside the claiming transaction: is this message still wanted?
 # (A reminder whose member has finished or paused meanwhile is not.)
-WantedCheck = Callable[[Any, OutboxMessage], Awaitable[bool]]
-UnreachableHook = Callable[[Any, int], Awaitable[None]]
+WantedCheck = Callable[[Any, OutboxMessage, dt.datetime], Awaitable[bool]]
+UnreachableHook = Callable[[Any, int, dt.datetime], Awaitable[None]]
 
 
 def message_payload(
@@ -75,6 +75,7 @@ def document_payload(
 class Outbox:
     db: Database
     settings: Settings
+    clock: Clock
     bot: Bot | None = None
     # By purpose-key prefix; a row found unwanted when due is withdrawn instead of sent.
     still_wanted: dict[str, WantedCheck] = field(default_factory=dict)
@@ -104,7 +105,7 @@ class Outbox:
         A message due in the quiet hours waits until they end, unless a person asked for it
         just now (`respect_quiet_hours=False`). Call `wake()` after committing.
         """
-        due = not_before or utcnow()
+        due = not_before or self.clock.now()
         quiet = self.settings.quiet
         if respect_quiet_hours and quiet is not None:
             due = quiet.next_allowed(due, self.settings.tz)
@@ -180,7 +181,7 @@ class Outbox:
             due = await store.next_due_time(session)
         delay = IDLE_WAKEUP
         if due is not None:
-            delay = min(delay, max(dt.timedelta(0), due - utcnow()))
+            delay = min(delay, max(dt.timedelta(0), due - self.clock.now()))
         if delay > dt.timedelta(0):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay.total_seconds())
@@ -188,7 +189,7 @@ class Outbox:
     async def deliver_due(self) -> int:
         """Claim and send what is due now; returns how many rows were handled."""
         async with self.db.write() as session:
-            due = list(await store.due_messages(session, now=utcnow(), limit=BATCH_SIZE))
+            due = list(await store.due_messages(session, now=self.clock.now(), limit=BATCH_SIZE))
             rows: list[OutboxMessage] = []
             for row in due:
                 if await self._wanted(session, row):
@@ -219,7 +220,7 @@ class Outbox:
             if not row.purpose_key.startswith(prefix):
                 continue
             try:
-                wanted = await check(session, row)
+                wanted = await check(session, row, self.clock.now())
             except Exception:
                 # A broken check must not stall the queue (the row would be due again at once).
                 logger.exception("outbox_wanted_check_failed key=%s", row.purpose_key)
@@ -256,7 +257,7 @@ class Outbox:
             message = await self._send(row)
         except ChatMigrated as exc:
             await self._migrated(row, int(exc.new_chat_id))
-            return utcnow()  # `rest` moved to the new id too; it goes out in the next cycle
+            return self.clock.now()  # `rest` moved to the new id too; it goes out in the next cycle
         except Forbidden as exc:
             await self._unreachable(row, self._reason(exc), rest)
             return _CHAT_DONE
@@ -345,7 +346,7 @@ class Outbox:
             # Texts may quote members; once delivered (or given up) only the key is needed.
             stored.payload = {}
             if message is not None:
-                stored.message_id, stored.sent_at = message.message_id, utcnow()
+                stored.message_id, stored.sent_at = message.message_id, self.clock.now()
             session.add(stored)
             await session.commit()
         log = logger.info if status is DeliveryStatus.SENT else logger.warning
@@ -355,7 +356,7 @@ class Outbox:
         self, row: OutboxMessage, delay: dt.timedelta, reason: str, *, count_attempt: bool = True
     ) -> dt.datetime:
         """Put the row back for a later attempt; returns when it is due again."""
-        due = utcnow() + delay
+        due = self.clock.now() + delay
         async with self.db.write() as session:
             stored = await session.get(OutboxMessage, row.id)
             if stored is None:  # erased meanwhile (/forget)
@@ -385,7 +386,7 @@ class Outbox:
             await store.release(session, ids=_ids(rest), not_before=None)
             await store.mark_chat_unreachable(session, chat_id=row.chat_id, reason=reason)
             for hook in self.unreachable_hooks:
-                await hook(session, row.chat_id)
+                await hook(session, row.chat_id, self.clock.now())
             await session.commit()
         logger.info("outbox_unreachable key=%s chat=%s", row.purpose_key, row.chat_id)
 

@@ -11,7 +11,6 @@ from bot.outbox import message_payload
 from bot.services import Services
 from storage import members as member_store
 from storage.tables import Member
-from storage.types import utcnow
 
 
 async def is_coordinator(session: AsyncSession, *, telegram_id: int, settings: Settings) -> bool:
@@ -60,7 +59,7 @@ async def change_coordinator_role(
     text = services.translate(target.language, f"coordinator.told_{action}")
     await services.outbox.enqueue(
         session,
-        key=f"coordinator:{target.telegram_id}:{action}:{utcnow().isoformat()}",
+        key=f"coordinator:{target.telegram_id}:{action}:{services.clock.now().isoformat()}",
         chat_id=target.telegram_id,
         payload=message_payload(str(text)),
         respect_quiet_hours=False,

@@ -21,7 +21,6 @@ from bot.schedule import ReminderStage, missed_opening, parse_reminders, reminde
 from bot.services import Services
 from storage import rounds as store
 from storage.tables import Member, OutboxMessage, Participation, Round, RoundStatus
-from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +133,7 @@ _QUEUED_KEY = re.compile(
 )
 
 
-async def still_wanted(session: AsyncSession, row: OutboxMessage) -> bool:
+async def still_wanted(session: AsyncSession, row: OutboxMessage, now: dt.datetime) -> bool:
     """Asked by the outbox when a queued prompt or reminder falls due (quiet hours may have
     held it back for hours): the round must still be open and the member active (consented,
     reachable, not paused); a prompt only if the member has not started answering (via
@@ -144,7 +143,6 @@ async def still_wanted(session: AsyncSession, row: OutboxMessage) -> bool:
         return True
     round_text, prompt_member, reminded_member = match.groups()
     round_id, member_id = int(round_text), int(prompt_member or reminded_member)
-    now = utcnow()
     round_ = await store.get_round(session, round_id=round_id)
     member = await session.get(Member, member_id)
     if round_ is None or not is_open(round_, now) or member is None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Translator
 from storage.db import Database
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 @dataclass
 class Services:
     settings: Settings
+    clock: Clock
     db: Database
     translate: Translator
     outbox: Outbox

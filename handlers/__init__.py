@@ -123,3 +123,12 @@ async def on_startup(application: AlumniApplication) -> None:
     await coordinators.publish_menus_on_startup(application)
     await rounds_handler.arm(application)
     await retention_handler.arm(application)
+
+    async def on_clock_changed() -> None:
+        """Time jumped ahead (tests, the demo): what fell due meanwhile is caught up as after
+        a restart, then the schedules are re-armed from the new "now"."""
+        await rounds_handler.arm(application)
+        await retention_handler.arm(application)
+        application.services.outbox.wake()
+
+    application.services.clock.on_change(on_clock_changed)

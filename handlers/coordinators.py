@@ -23,7 +23,6 @@ from handlers.common import (
 )
 from storage import members as member_store
 from storage.tables import Cohort, Member
-from storage.types import utcnow
 
 INVITE_PATTERN = r"^invite:revoke:"
 
@@ -167,7 +166,9 @@ async def members_command(update: Update, context: BotContext) -> None:
         everyone = await member_store.all_members(session)
         cohorts = await member_store.list_cohorts(session)
     none_label = str(translate(language, "members.none"))
-    result = members.overview(everyone, cohorts, now=utcnow(), none_label=none_label)
+    result = members.overview(
+        everyone, cohorts, now=context.services.clock.now(), none_label=none_label
+    )
     sections = [
         str(
             translate(
@@ -218,7 +219,9 @@ async def invite_command(update: Update, context: BotContext) -> None:
                 code=invites.new_code(),
                 cohort_id=cohort.id if cohort else None,
                 created_by=user.id,
-                expires_at=utcnow() + validity if validity > dt.timedelta(0) else None,
+                expires_at=context.services.clock.now() + validity
+                if validity > dt.timedelta(0)
+                else None,
             )
             await session.commit()
     if invite is None:
@@ -256,7 +259,7 @@ async def _revoke(update: Update, context: BotContext, code: str) -> None:
     async with context.services.db.write() as session:
         invite = await member_store.get_invite(session, code=code) if code else None
         if invite is not None and invite.revoked_at is None:
-            invite.revoked_at = utcnow()
+            invite.revoked_at = context.services.clock.now()
             session.add(invite)
             await session.commit()
     if invite is None:

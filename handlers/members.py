@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 from typing import Any
 
@@ -21,7 +22,6 @@ from handlers.common import current_member, language_of, remove_buttons, reply, 
 from storage import chats as chat_store
 from storage import members as member_store
 from storage.tables import Member
-from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,9 @@ async def pause_command(update: Update, context: BotContext) -> None:
     if user is None or await _member(update, context) is None:
         return
     settings = context.services.settings
-    request = members.parse_pause(context.args or [], now=utcnow(), tz=settings.tz)
+    request = members.parse_pause(
+        context.args or [], now=context.services.clock.now(), tz=settings.tz
+    )
     if isinstance(request, PauseRefused):
         language = await language_of(update, context)
         day = members.show_date(request.day, language) if request.day else ""
@@ -83,7 +85,7 @@ async def resume_command(update: Update, context: BotContext) -> None:
         member = await member_store.get_member(session, telegram_id=user.id)
         if member is None:
             return
-        was_paused = members.is_paused(member, utcnow())
+        was_paused = members.is_paused(member, context.services.clock.now())
         member.paused_until = None
         await member_store.save_member(session, member=member)
         await session.commit()
@@ -163,7 +165,11 @@ async def _export_document(member: Member, context: BotContext) -> dict[str, Any
         answers = await member_store.answers_of(session, member_id=member.id)
         participations = await member_store.participations_of(session, member_id=member.id)
     return privacy.build_export(
-        member, cohort=cohort, answers=answers, participations=participations, now=utcnow()
+        member,
+        cohort=cohort,
+        answers=answers,
+        participations=participations,
+        now=context.services.clock.now(),
     )
 
 
@@ -253,7 +259,12 @@ async def on_my_chat_member(update: Update, context: BotContext) -> None:
         return
     reachable = not gone
     async with context.services.db.write() as session:
-        await member_store.set_reachable(session, telegram_id=change.chat.id, reachable=reachable)
+        await member_store.set_reachable(
+            session,
+            telegram_id=change.chat.id,
+            reachable=reachable,
+            now=context.services.clock.now(),
+        )
         await session.commit()
 
 
@@ -266,9 +277,9 @@ async def _left_group(context: BotContext, chat_id: int) -> None:
         logger.warning("alumni_group_unlinked chat=%s reason=bot_removed", chat_id)
 
 
-async def mark_unreachable(session: Any, chat_id: int) -> None:
+async def mark_unreachable(session: Any, chat_id: int, now: dt.datetime) -> None:
     """Outbox hook: a 403 for a private chat means that member blocked the bot."""
-    await member_store.set_reachable(session, telegram_id=chat_id, reachable=False)
+    await member_store.set_reachable(session, telegram_id=chat_id, reachable=False, now=now)
 
 
 async def not_registered_fallback(

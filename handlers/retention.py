@@ -6,7 +6,6 @@ import datetime as dt
 
 from bot import retention
 from bot.services import AlumniApplication, BotContext, Services
-from storage.types import utcnow
 
 JOB_NAME = "retention:daily"
 INTERVAL = dt.timedelta(days=1)
@@ -14,7 +13,9 @@ INTERVAL = dt.timedelta(days=1)
 
 async def _purge(services: Services) -> None:
     async with services.db.write() as session:
-        await retention.purge_expired(session, now=utcnow(), retention=services.settings.retention)
+        await retention.purge_expired(
+            session, now=services.clock.now(), retention=services.settings.retention
+        )
         await session.commit()
 
 

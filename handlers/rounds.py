@@ -19,11 +19,11 @@ from telegram.ext import JobQueue
 
 from bot import rounds
 from bot.checkin import format_moment, is_open
+from bot.clock import Clock
 from bot.config import parse_duration
 from bot.services import AlumniApplication, BotContext, Services
 from handlers.common import coordinator_only, language_of, reply, send_long
 from storage import rounds as store
-from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -48,14 +48,14 @@ still_wanted = rounds.still_wanted
 JobCallback = Callable[[BotContext], Coroutine[Any, Any, None]]
 
 
-def _run_at(queue: JobQueue[Any], name: str, when: dt.datetime, callback: JobCallback,
-            data: object) -> None:  # fmt: skip
+def _run_at(queue: JobQueue[Any], clock: Clock, name: str, when: dt.datetime,
+            callback: JobCallback, data: object) -> None:  # fmt: skip
     for job in queue.get_jobs_by_name(name):
         with contextlib.suppress(JobLookupError):
             job.schedule_removal()
     queue.run_once(
         callback,
-        when=max(when, utcnow()),
+        when=clock.seconds_until(when),  # real seconds: the clock may run ahead
         name=name,
         data=data,
         job_kwargs={"misfire_grace_time": None},  # late (busy loop, suspended host) still runs
@@ -66,7 +66,7 @@ async def arm(application: AlumniApplication) -> None:
     """Catch up on what fell due while the bot was down, then schedule what comes next."""
     services = application.services
     async with services.db.write() as session:
-        changed = await rounds.catch_up(session, services=services, now=utcnow())
+        changed = await rounds.catch_up(session, services=services, now=services.clock.now())
         await session.commit()
     if changed:
         services.outbox.wake()
@@ -79,20 +79,29 @@ async def rearm(application: AlumniApplication) -> None:
     assert queue is not None, "python-telegram-bot[job-queue] is required"
     services = application.services
     async with services.db.session() as session:
-        plan = await rounds.plan(session, services=services, now=utcnow())
+        plan = await rounds.plan(session, services=services, now=services.clock.now())
     wanted: set[str] = set()
     if plan.next_opening is not None:
         wanted.add(JOB_OPEN)
-        _run_at(queue, JOB_OPEN, plan.next_opening, _open_job, plan.next_opening)
+        _run_at(queue, services.clock, JOB_OPEN, plan.next_opening, _open_job, plan.next_opening)
     if plan.round_id is not None and plan.closes_at is not None:
         wanted.add(_job_close(plan.round_id))
-        _run_at(queue, _job_close(plan.round_id), plan.closes_at, _close_job, plan.round_id)
-        now = utcnow()
+        _run_at(
+            queue,
+            services.clock,
+            _job_close(plan.round_id),
+            plan.closes_at,
+            _close_job,
+            plan.round_id,
+        )
+        now = services.clock.now()
         for stage, due in plan.reminders:
             if due > now:
                 name = _job_remind(plan.round_id, stage.number)
                 wanted.add(name)
-                _run_at(queue, name, due, _remind_job, (plan.round_id, stage.number))
+                _run_at(
+                    queue, services.clock, name, due, _remind_job, (plan.round_id, stage.number)
+                )
     for job in queue.jobs():
         if job.name and job.name.startswith(JOB_PREFIX) and job.name not in wanted:
             with contextlib.suppress(JobLookupError):
@@ -115,7 +124,7 @@ async def _open_job(context: BotContext) -> None:
         opened = await rounds.open_round(
             session,
             services=services,
-            now=utcnow(),
+            now=services.clock.now(),
             duration=duration,
             scheduled_for=slot,
             closes_at=slot + duration,
@@ -134,7 +143,9 @@ async def _close_job(context: BotContext) -> None:
     async with services.db.write() as session:
         round_ = await store.get_round(session, round_id=round_id)
         if round_ is not None and round_.status == "open":
-            await rounds.close_round(session, services=services, round_=round_, now=utcnow())
+            await rounds.close_round(
+                session, services=services, round_=round_, now=services.clock.now()
+            )
         await session.commit()
     services.outbox.wake()
     await rearm(_application(context))
@@ -151,9 +162,9 @@ async def _remind(services: Services, *, round_id: int, stage: str) -> int:
     async with services.db.write() as session:
         round_ = await store.get_round(session, round_id=round_id)
         queued = 0
-        if round_ is not None and is_open(round_, utcnow()):
+        if round_ is not None and is_open(round_, services.clock.now()):
             queued = await rounds.send_reminders(
-                session, services=services, round_=round_, stage=stage, now=utcnow()
+                session, services=services, round_=round_, stage=stage, now=services.clock.now()
             )
         await session.commit()
     services.outbox.wake()
@@ -200,7 +211,7 @@ async def _open(update: Update, context: BotContext, args: list[str]) -> None:
             opened = await rounds.open_round(
                 session,
                 services=services,
-                now=utcnow(),
+                now=services.clock.now(),
                 duration=duration,
                 opened_by=user.id if user else None,
             )
@@ -226,7 +237,9 @@ async def _close(update: Update, context: BotContext) -> None:
     async with services.db.write() as session:
         current = await store.current_round(session)
         if current is not None:
-            await rounds.close_round(session, services=services, round_=current, now=utcnow())
+            await rounds.close_round(
+                session, services=services, round_=current, now=services.clock.now()
+            )
         await session.commit()
     if current is None:
         await reply(update, context, "round.none_open")

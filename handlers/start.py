@@ -21,7 +21,6 @@ from handlers import profile as profile_dialogue
 from handlers.common import language_of, remove_buttons, reply, send_text
 from storage import members as member_store
 from storage.tables import Invite
-from storage.types import utcnow
 
 CALLBACK_PATTERN = r"^consent:"
 
@@ -69,7 +68,7 @@ async def _check_invite(
         return invites.InviteStatus.UNKNOWN, None
     async with context.services.db.session() as session:
         invite = await member_store.get_invite(session, code=code)
-    return invites.status(invite, now=utcnow()), invite
+    return invites.status(invite, now=context.services.clock.now()), invite
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -138,7 +137,7 @@ async def _consent(update: Update, context: BotContext, language: str, code: str
             cohort_id = None
             if code:
                 invite = await member_store.get_invite(session, code=code)
-                status = invites.status(invite, now=utcnow())
+                status = invites.status(invite, now=context.services.clock.now())
                 if status is invites.InviteStatus.VALID and invite is not None:
                     invite.used_count += 1
                     session.add(invite)
@@ -151,6 +150,7 @@ async def _consent(update: Update, context: BotContext, language: str, code: str
                 display_name=profile.telegram_name(user.first_name, user.last_name),
                 cohort_id=cohort_id,
                 awaiting=None,
+                now=context.services.clock.now(),
             )
             await profile.start_onboarding(session, member)
             await member_store.save_member(session, member=member)

@@ -43,9 +43,9 @@ async def create_member(
     display_name: str | None,
     cohort_id: int | None,
     awaiting: str | None,
+    now: dt.datetime,
 ) -> Member:
-    """The row that consent creates; the caller commits."""
-    now = utcnow()
+    """The row that consent creates (`now` is the moment of consent); the caller commits."""
     member = Member(
         telegram_id=telegram_id,
         username=username,
@@ -89,14 +89,16 @@ async def known_regions(session: AsyncSession, *, limit: int = 12) -> list[str]:
     return [region for region, _ in result.all() if region]
 
 
-async def set_reachable(session: AsyncSession, *, telegram_id: int, reachable: bool) -> bool:
+async def set_reachable(
+    session: AsyncSession, *, telegram_id: int, reachable: bool, now: dt.datetime
+) -> bool:
     """Record whether the bot can write to the member; False if there is no such member."""
     member = await get_member(session, telegram_id=telegram_id)
     if member is None:
         return False
     if member.reachable != reachable:
         member.reachable = reachable
-        member.unreachable_since = None if reachable else utcnow()
+        member.unreachable_since = None if reachable else now
         await save_member(session, member=member)
     return True
 

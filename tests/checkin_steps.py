@@ -13,7 +13,6 @@ from sqlmodel import col, select
 from bot.sandbox.driver import Person
 from bot.sandbox.harness import Harness
 from storage.tables import Answer, Member, OutboxMessage, Participation, Round, RoundQuestion
-from storage.types import utcnow
 
 DEFAULT_QUESTION_COUNT = 5
 
@@ -109,9 +108,23 @@ async def eventually(check: Callable[[], Awaitable[bool]], what: str, timeout: f
         await asyncio.sleep(0.02)
 
 
-async def sleep_until(moment: dt.datetime) -> None:
-    """Let wall-clock time pass while the bot is down (nothing to await then)."""
-    await asyncio.sleep(max(0.0, (moment - utcnow()).total_seconds()) + 0.05)
+def next_local_time(bot: Harness, hour: int, minute: int = 0) -> dt.datetime:
+    """The next moment after the bot's "now" at that wall time in its time zone (UTC)."""
+    local = bot.clock.now().astimezone(bot.settings.tz)
+    moment = dt.datetime.combine(local.date(), dt.time(hour, minute), tzinfo=bot.settings.tz)
+    if moment <= local:
+        moment = dt.datetime.combine(
+            local.date() + dt.timedelta(days=1), dt.time(hour, minute), tzinfo=bot.settings.tz
+        )
+    return moment.astimezone(dt.UTC)
+
+
+async def quiet_evening(bot: Harness) -> None:
+    """Move the bot's clock to 21:00 local time, inside the quiet hours 20:00-08:00."""
+    await bot.clock.move_to(next_local_time(bot, 21))
+
+
+QUIET_HOURS = "20:00-08:00"
 
 
 def cron_at(moment: dt.datetime, tz: str = "Europe/Berlin") -> str:

@@ -22,7 +22,6 @@ from storage.tables import (
     RoundQuestion,
     RoundStatus,
 )
-from storage.types import utcnow
 
 
 async def cohort(bot: Harness, name: str) -> Cohort:
@@ -57,7 +56,7 @@ async def member(
             telegram_id=person.id,
             username=person.user.username,
             language=language,
-            consent_at=utcnow() if consented else None,
+            consent_at=bot.clock.now() if consented else None,
             display_name=display_name or person.name,
             cohort_id=cohort_id,
             region=region,
@@ -98,7 +97,7 @@ async def round_with_answers(
     visibility in `visibility` by member id) and answers (hashtags taken from the text)."""
     from bot.themes import hashtags
 
-    opened = opened_at or utcnow() - dt.timedelta(days=20 if not open else 2)
+    opened = opened_at or bot.clock.now() - dt.timedelta(days=20 if not open else 2)
     async with bot.services.db.write() as session:
         round_ = Round(
             number=number,

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 from dataclasses import dataclass
 
 import factories
+from outbox_steps import outbox_rows, settled_rows
 from sqlmodel import select
 
 from bot.sandbox.driver import Person
 from bot.sandbox.harness import Harness
 from bot.sandbox.server import SentMessage
-from storage import outbox as outbox_store
-from storage.tables import DeliveryStatus, Digest, Member, OutboxMessage
+from storage.tables import DeliveryStatus, Digest, Member
 
 FOERDERUNG = "Förderung & Finanzen"
 SOCIAL = "Social Media"
@@ -80,23 +79,6 @@ def text_of(messages: list[SentMessage]) -> str:
     return "\n".join(message.text for message in messages)
 
 
-async def outbox_rows(bot: Harness, prefix: str = "digest:") -> list[OutboxMessage]:
-    async with bot.services.db.session() as session:
-        return list(await outbox_store.messages_with_prefix(session, prefix=prefix))
-
-
-async def settled_rows(bot: Harness, prefix: str = "digest:") -> list[OutboxMessage]:
-    """The outbox rows once none is pending or in flight (the sandbox may see a message a
-    moment before the outbox records it as sent)."""
-    busy = {DeliveryStatus.PENDING, DeliveryStatus.SENDING}
-    for _ in range(500):
-        rows = await outbox_rows(bot, prefix)
-        if rows and not any(row.status in busy for row in rows):
-            return rows
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"outbox rows did not settle: {[(r.purpose_key, r.status) for r in rows]}")
-
-
 # ------------------------------------------------------------------------------ on demand
 
 
@@ -120,7 +102,7 @@ async def test_latest_round_is_an_interim_digest_in_the_private_chat(bot: Harnes
     assert "Wer kann weiterhelfen?" in message.text
     assert formatted(message)["Anna Schmidt"] == "bold"
     # Asked directly: a reply, nothing queued, nothing recorded as the scheduled digest.
-    assert await outbox_rows(bot) == []
+    assert await outbox_rows(bot, "digest:") == []
     async with bot.services.db.session() as session:
         assert (await session.exec(select(Digest))).all() == []
 
@@ -215,7 +197,7 @@ async def test_bad_options_are_explained(bot: Harness) -> None:
     for command, needles in cases.items():
         await carla.send(command)
         await carla.expect(*needles)
-    assert await outbox_rows(bot) == []
+    assert await outbox_rows(bot, "digest:") == []
 
 
 async def test_non_coordinators_are_refused_everywhere(bot: Harness) -> None:
@@ -233,7 +215,7 @@ async def test_non_coordinators_are_refused_everywhere(bot: Harness) -> None:
     await group.send(anna, "/digest gruppe")
     await group.expect("nur die Koordinator:innen")
     assert not any("Fördermittel" in m.text for m in group.messages)
-    assert await outbox_rows(bot) == []
+    assert await outbox_rows(bot, "digest:") == []
 
 
 async def test_in_the_alumni_group_a_coordinator_posts_with_gruppe_and_nothing_else(
@@ -265,7 +247,7 @@ async def test_in_the_alumni_group_a_coordinator_posts_with_gruppe_and_nothing_e
         await chat.send(carla, command)
         refusal = await chat.expect("nur im privaten Chat", "Schreib mir privat")
         assert "hier zu posten" not in refusal.text
-    assert await outbox_rows(bot) == []
+    assert await outbox_rows(bot, "digest:") == []
 
     await group.send(carla, "/digest gruppe anonym")
     post = await group.expect("Digest Runde 1", "ohne Namen")
@@ -273,7 +255,7 @@ async def test_in_the_alumni_group_a_coordinator_posts_with_gruppe_and_nothing_e
     assert "Nur für Koordinator:innen" not in post.text and "🔒" not in post.text
     assert "Anna" not in post.text
     await group.expect_nothing(within=0.2)  # no confirmation: the post is the answer
-    rows = await settled_rows(bot)
+    rows = await settled_rows(bot, "digest:")
     assert [row.chat_id for row in rows] == [group.id]
     assert rows[0].status == DeliveryStatus.SENT
     assert not any("Digest Runde" in m.text for m in carla.messages + other.messages)
@@ -303,7 +285,7 @@ async def test_gruppe_needs_a_linked_group(bot: Harness) -> None:
 
     await people.carla.send("/digest gruppe")
     await people.carla.expect("noch keine Alumni-Gruppe verknüpft", "/setgroup")
-    assert await outbox_rows(bot) == []
+    assert await outbox_rows(bot, "digest:") == []
 
 
 async def test_gruppe_posts_the_version_for_all_through_the_outbox(bot: Harness) -> None:
@@ -338,13 +320,13 @@ async def test_gruppe_posts_the_version_for_all_through_the_outbox(bot: Harness)
     assert b"Ben" not in md.document["content"] + table.document["content"]
     # The coordinator's own chat got the confirmation only, not the digest.
     assert not any("Digest Runde 1" in m.text for m in people.carla.messages)
-    rows = await outbox_rows(bot)
+    rows = await outbox_rows(bot, "digest:")
     assert [row.purpose_key.rsplit(":", 2)[1:] for row in rows] == [
         ["part", "1"],
         ["part", "2"],
         ["part", "3"],
     ]
-    rows = await settled_rows(bot)
+    rows = await settled_rows(bot, "digest:")
     assert all(row.status == DeliveryStatus.SENT and row.chat_id == group.id for row in rows)
     assert [row.message_id for row in rows] == [post.message_id, md.message_id, table.message_id]
 
@@ -387,7 +369,7 @@ async def test_datei_sends_markdown_and_csv_without_coordinator_only_answers(
     assert rows[1][5] == "#Eltern"
     assert rows[2][6:] == ["anonym", "", "Anonym, mit Zeilen\nzweite Zeile"]
     assert len(rows) == 3
-    assert await outbox_rows(bot) == []
+    assert await outbox_rows(bot, "digest:") == []
 
 
 # ------------------------------------------------------------------------------ hard cases
@@ -441,7 +423,7 @@ async def test_hostile_text_is_escaped_everywhere(bot: Harness) -> None:
     for shown, kind in formatted(private).items():
         assert kind in {"bold", "italic"}
         assert "script" not in shown and "fett?" not in shown
-    rows = await settled_rows(bot)
+    rows = await settled_rows(bot, "digest:")
     assert all(row.status == DeliveryStatus.SENT for row in rows)
 
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import factories
 import pytest
+from outbox_steps import settled_rows
 
 from bot.sandbox.harness import Harness
 from bot.sandbox.server import SandboxLimits
-from storage import outbox as outbox_store
 from storage.tables import DeliveryStatus
 
 
@@ -56,13 +54,8 @@ async def test_a_long_group_post_is_sent_once_in_order_without_flood_errors(
         "digest-runde-1.csv",
     ]
     assert not [error for _, error in bot.server.rejected if error.code == 429]
-    rows = []
-    for _ in range(200):  # the outbox records each send right after the sandbox saw it
-        async with bot.services.db.session() as session:
-            rows = list(await outbox_store.messages_with_prefix(session, prefix="digest:"))
-        if all(row.status == DeliveryStatus.SENT for row in rows):
-            break
-        await asyncio.sleep(0.01)
+    # The outbox records each send right after the sandbox saw it.
+    rows = await settled_rows(bot, "digest:")
     assert len(rows) == parts
     assert all(row.status == DeliveryStatus.SENT and row.attempts == 1 for row in rows)
     assert len({row.message_id for row in rows}) == parts

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import factories
 import pytest
+from checkin_steps import QUIET_HOURS, next_local_time, quiet_evening
+from outbox_steps import outbox_rows, settled_rows, until_outbox
 from sqlmodel import select
 
 from bot import digest, rounds
 from bot.sandbox.driver import ChatView, Group, Person
 from bot.sandbox.harness import Harness
-from storage import outbox as outbox_store
 from storage.tables import DeliveryStatus, Digest, Member, OutboxMessage, Round
-from storage.types import utcnow
 
 SOCIAL = "Social Media"
 
@@ -24,23 +22,6 @@ SOCIAL = "Social Media"
 def settings_overrides() -> dict[str, object]:
     """No bootstrap coordinator who is not in the sandbox; a test adds one where it matters."""
     return {"coordinator_ids": []}
-
-
-async def outbox_rows(bot: Harness, prefix: str = "digest:") -> list[OutboxMessage]:
-    async with bot.services.db.session() as session:
-        return list(await outbox_store.messages_with_prefix(session, prefix=prefix))
-
-
-async def settled_rows(bot: Harness, prefix: str = "digest:") -> list[OutboxMessage]:
-    """The outbox rows once none is pending or in flight."""
-    busy = {DeliveryStatus.PENDING, DeliveryStatus.SENDING}
-    rows: list[OutboxMessage] = []
-    for _ in range(500):
-        rows = await outbox_rows(bot, prefix)
-        if rows and not any(row.status in busy for row in rows):
-            return rows
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"outbox rows did not settle: {[(r.purpose_key, r.status) for r in rows]}")
 
 
 async def digest_rows(bot: Harness) -> list[Digest]:
@@ -91,7 +72,7 @@ async def test_round_close_posts_to_the_group_and_each_coordinator_once(bot: Har
     assert "Ben" not in post.text and "🔒" not in post.text
     assert "🔒 Ben (MINT-Region Nordhessen): Ben nur Koordination" in private.text
     assert "🔒 Ben (" in english.text and "Who can help?" in english.text
-    rows = await settled_rows(bot)
+    rows = await settled_rows(bot, "digest:")
     assert {row.purpose_key for row in rows} == {
         "digest:round:1:group:part:1",
         f"digest:round:1:coordinator:{carla.id}:part:1",
@@ -109,7 +90,7 @@ async def test_round_close_posts_to_the_group_and_each_coordinator_once(bot: Har
     await carla.send("/round close")
     await carla.next_message()
     await group.expect_nothing(within=0.2)
-    assert len(await outbox_rows(bot)) == 3
+    assert len(await outbox_rows(bot, "digest:")) == 3
     assert len(digests_in(group, 1)) == 1 and len(digests_in(carla, 1)) == 1
 
 
@@ -130,7 +111,7 @@ async def test_restart_right_after_the_close_posts_once(bot: Harness) -> None:
     async with bot.services.db.write() as session:
         stored = await session.get(Round, round_.id)
         assert stored is not None
-        await rounds.close_round(session, services=bot.services, round_=stored, now=utcnow())
+        await rounds.close_round(session, services=bot.services, round_=stored, now=bot.clock.now())
         await session.commit()
     await bot.restart()
 
@@ -159,7 +140,7 @@ async def test_a_round_that_ran_out_while_the_bot_was_down_posts_once_on_start(
     async with bot.services.db.write() as session:
         stored = await session.get(Round, round_.id)
         assert stored is not None
-        stored.closes_at = utcnow() - dt.timedelta(minutes=5)
+        stored.closes_at = bot.clock.now() - dt.timedelta(minutes=5)
         session.add(stored)
         await session.commit()
 
@@ -171,7 +152,7 @@ async def test_a_round_that_ran_out_while_the_bot_was_down_posts_once_on_start(
     await group.expect_nothing(within=0.2)
     assert len(digests_in(group, 1)) == 1
     assert len(await digest_rows(bot)) == 1
-    assert all(row.status == DeliveryStatus.SENT for row in await settled_rows(bot))
+    assert all(row.status == DeliveryStatus.SENT for row in await settled_rows(bot, "digest:"))
 
 
 async def test_without_a_linked_group_only_coordinators_get_it(bot: Harness) -> None:
@@ -194,18 +175,12 @@ async def test_without_a_linked_group_only_coordinators_get_it(bot: Harness) -> 
     await carla.send("/round close")
     await carla.expect("Digest Runde 1", "Hallo")
     await erik.expect("Digest Runde 1", "Hallo")  # no profile, so the default language
-    rows = await settled_rows(bot)
+    rows = await settled_rows(bot, "digest:")
     assert {row.purpose_key for row in rows} == {
         f"digest:round:1:coordinator:{carla.id}:part:1",
         f"digest:round:1:coordinator:{erik.id}:part:1",
     }
     assert all(row.status == DeliveryStatus.SENT for row in rows)
-
-
-def _quiet_window_around_now() -> str:
-    now = dt.datetime.now(ZoneInfo("Europe/Berlin"))
-    start, end = now - dt.timedelta(hours=1), now + dt.timedelta(hours=1)
-    return f"{start:%H:%M}-{end:%H:%M}"
 
 
 async def test_a_waiting_digest_forgets_a_member_who_erased_her_data(bot: Harness) -> None:
@@ -222,11 +197,12 @@ async def test_a_waiting_digest_forgets_a_member_who_erased_her_data(bot: Harnes
         answers=[(anna, 1, "Annas Geheimprojekt", [SOCIAL]), (ben, 1, "Bens Barcamp", [SOCIAL])],
     )
     group = await factories.alumni_group(bot, "Alumni", members=[carla, anna_person])
-    await bot.restart(quiet_hours=_quiet_window_around_now())
+    await quiet_evening(bot)
+    await bot.restart(quiet_hours=QUIET_HOURS)
 
     await carla.send("/round close")
     await carla.expect("geschlossen")
-    waiting = await outbox_rows(bot)
+    waiting = await outbox_rows(bot, "digest:")
     assert waiting and all(row.status == DeliveryStatus.PENDING for row in waiting)
     assert any("Annas Geheimprojekt" in str(row.payload) for row in waiting)
 
@@ -235,7 +211,7 @@ async def test_a_waiting_digest_forgets_a_member_who_erased_her_data(bot: Harnes
     await anna_person.press("Ja, alles löschen")
     await anna_person.expect("Ich habe alles über dich gelöscht")
 
-    rows = await outbox_rows(bot)
+    rows = await outbox_rows(bot, "digest:")
     withdrawn = [row for row in rows if row.status == DeliveryStatus.WITHDRAWN]
     assert {row.purpose_key for row in withdrawn} == {row.purpose_key for row in waiting}
     assert not any("Annas Geheimprojekt" in str(row.payload) for row in rows)
@@ -243,15 +219,10 @@ async def test_a_waiting_digest_forgets_a_member_who_erased_her_data(bot: Harnes
     assert {row.chat_id for row in reissued} == {group.id, carla.id}
     assert all("Bens Barcamp" in str(row.payload) for row in reissued)
 
-    # The quiet hours pass (the deferral is stored with each row when it is queued).
-    async with bot.services.db.write() as session:
-        for row in reissued:
-            stored = await session.get(OutboxMessage, row.id)
-            assert stored is not None
-            stored.not_before = utcnow()
-            session.add(stored)
-        await session.commit()
-    await bot.restart()
+    # The night passes while the bot is down.
+    await bot.stop()
+    await bot.clock.move_to(next_local_time(bot, 8))
+    await bot.start()
     post = await group.expect("Digest Runde 1")
     private = await carla.expect("Digest Runde 1")
     for text in (post.text, private.text):
@@ -279,11 +250,14 @@ async def test_a_withdrawn_request_is_sent_again_with_its_options(bot: Harness) 
     # Asked in the group itself, so the post is the only message the bot sends.
     bot.server.fail_next(1, status=500, methods={"sendMessage"})
     await group.send(carla, "/digest gruppe anonym")
-    for _ in range(500):  # the failed attempt is recorded; the retry is an hour away
-        waiting = await outbox_rows(bot)
-        if waiting and all(row.status == DeliveryStatus.PENDING and row.error for row in waiting):
-            break
-        await asyncio.sleep(0.01)
+    waiting = await until_outbox(  # the failed attempt is recorded; the retry is an hour away
+        bot,
+        lambda rows: (
+            bool(rows) and all(row.status == DeliveryStatus.PENDING and row.error for row in rows)
+        ),
+        "the failed attempt to be recorded",
+        prefix="digest:",
+    )
     assert [row.purpose_key.split(":")[3] for row in waiting] == ["request"]
     assert "<i>anonym</i>: Annas Geheimprojekt" in waiting[0].payload["text"]
 
@@ -292,7 +266,7 @@ async def test_a_withdrawn_request_is_sent_again_with_its_options(bot: Harness) 
     await anna_person.press("Ja, alles löschen")
     await anna_person.expect("Ich habe alles über dich gelöscht")
 
-    rows = await outbox_rows(bot)
+    rows = await outbox_rows(bot, "digest:")
     assert [row.status for row in rows if ":request:" in row.purpose_key] == [
         DeliveryStatus.WITHDRAWN
     ]
@@ -303,13 +277,7 @@ async def test_a_withdrawn_request_is_sent_again_with_its_options(bot: Harness) 
     assert "<i>anonym</i>: Bens Barcamp" in text and "ohne Namen" in text
     assert "Zwischenstand" in text  # the round is still open
 
-    async with bot.services.db.write() as session:
-        stored = await session.get(OutboxMessage, reissued[0].id)
-        assert stored is not None
-        stored.not_before = utcnow()
-        session.add(stored)
-        await session.commit()
-    bot.services.outbox.wake()
+    await bot.clock.advance(dt.timedelta(hours=1))  # the retry falls due
     post = await group.expect("Digest Runde 1", "anonym: Bens Barcamp")
     assert "Zwischenstand" in post.text and "Ben (" not in post.text
     assert len(digests_in(group, 1)) == 1
@@ -331,7 +299,8 @@ async def test_a_partly_delivered_digest_is_not_sent_again_from_the_start(bot: H
         + [(member, 1, long_text, [SOCIAL]) for member in others],
     )
     group = await factories.alumni_group(bot, "Alumni", members=[carla, anna_person])
-    await bot.restart(quiet_hours=_quiet_window_around_now())
+    await quiet_evening(bot)
+    await bot.restart(quiet_hours=QUIET_HOURS)
     await carla.send("/round close")
     await carla.expect("geschlossen")
     group_rows = await outbox_rows(bot, "digest:round:1:group:")
@@ -339,7 +308,7 @@ async def test_a_partly_delivered_digest_is_not_sent_again_from_the_start(bot: H
     async with bot.services.db.write() as session:  # part 1 went out before the quiet hours
         first = await session.get(OutboxMessage, group_rows[0].id)
         assert first is not None and first.purpose_key.endswith(":part:1")
-        first.status, first.payload, first.sent_at = DeliveryStatus.SENT, {}, utcnow()
+        first.status, first.payload, first.sent_at = DeliveryStatus.SENT, {}, bot.clock.now()
         session.add(first)
         await session.commit()
 
@@ -350,7 +319,7 @@ async def test_a_partly_delivered_digest_is_not_sent_again_from_the_start(bot: H
 
     reissued = [
         row
-        for row in await outbox_rows(bot)
+        for row in await outbox_rows(bot, "digest:")
         if ":reissue:" in row.purpose_key and row.chat_id == group.id
     ]
     parts = sorted(int(row.purpose_key.rpartition(":part:")[2]) for row in reissued)

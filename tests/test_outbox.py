@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
+from checkin_steps import QUIET_HOURS, next_local_time, quiet_evening
 from sqlmodel import select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -22,7 +22,6 @@ from storage import chats as chat_store
 from storage import outbox as store
 from storage.db import Database
 from storage.tables import Chat, DeliveryStatus, OutboxMessage
-from storage.types import utcnow
 
 FINAL = {DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.UNREACHABLE}
 
@@ -136,7 +135,7 @@ async def test_rows_queued_while_the_bot_was_down_go_out_after_start(bot: Harnes
     await bot.stop()
     # Another process (a CLI command, a crashed bot's last transaction) queued these.
     db = Database(bot.settings.database_url)
-    offline = Outbox(db=db, settings=bot.settings)
+    offline = Outbox(db=db, settings=bot.settings, clock=bot.clock)
     async with db.write() as session:
         for person in (anna, ben):
             await offline.enqueue(
@@ -279,7 +278,7 @@ async def test_403_marks_the_chat_unreachable_and_skips_its_other_rows(bot: Harn
     anna, ben = started(bot, "Anna"), started(bot, "Ben")
     told: list[int] = []
 
-    async def remember(session: object, chat_id: int) -> None:
+    async def remember(session: object, chat_id: int, now: dt.datetime) -> None:
         told.append(chat_id)
 
     bot.services.outbox.unreachable_hooks.append(remember)
@@ -339,20 +338,19 @@ async def test_a_migrated_group_gets_the_row_under_its_new_id(bot: Harness) -> N
 # ------------------------------------------------------------------ quiet hours
 
 
-def _window_around_now() -> str:
-    now = dt.datetime.now(ZoneInfo("Europe/Berlin"))
-    start, end = now - dt.timedelta(hours=1), now + dt.timedelta(hours=1)
-    return f"{start:%H:%M}-{end:%H:%M}"
-
-
-@pytest.mark.parametrize("settings_overrides", [{"quiet_hours": _window_around_now()}])
+@pytest.mark.parametrize("settings_overrides", [{"quiet_hours": QUIET_HOURS}])
 async def test_quiet_hours_defer_a_row_until_they_end(bot: Harness) -> None:
+    await quiet_evening(bot)
     anna = started(bot, "Anna")
     await enqueue(bot, "test:night", anna.id, "Erinnerung")
     await enqueue(bot, "test:asked", anna.id, "Antwort", respect_quiet_hours=False)
     await anna.expect("Antwort")
     deferred = await row(bot, "test:night")
     assert deferred.status == DeliveryStatus.PENDING and deferred.attempts == 0
-    window_end = utcnow() + dt.timedelta(hours=1)
-    assert abs(deferred.not_before - window_end) < dt.timedelta(minutes=2)
+    assert deferred.not_before == next_local_time(bot, 8)
     assert [m.text for m in anna.messages] == ["Antwort"]
+
+    await bot.clock.move_to(next_local_time(bot, 8))
+    await anna.expect("Erinnerung")
+    assert (await settled(bot, "test:night")).status == DeliveryStatus.SENT
+    anna.assert_all_read()

@@ -3,35 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import factories
 import pytest
 from checkin_steps import (
+    QUIET_HOURS,
     answer_all,
     answers,
     coordinator,
     count,
     eventually,
     member_row,
+    next_local_time,
     only_open_round,
     open_round,
     outbox,
     participation,
+    quiet_evening,
     rounds,
-    sleep_until,
 )
 from conftest import COORDINATOR_ID
-from sqlmodel import col, update
+from outbox_steps import settled_rows
 
 from bot.sandbox.harness import Harness
-from storage.tables import Member, OutboxMessage
-from storage.types import utcnow
+from storage.tables import Member
 
 COMPRESSED = {
     "coordinator_ids": [COORDINATOR_ID],
     "checkin_schedule": "",  # only /round open: nothing opens by itself during the test
-    "checkin_reminders": "open+1s",
+    "checkin_reminders": "open+1d",
 }
 
 
@@ -110,7 +110,7 @@ async def test_reminders_only_for_active_members_who_have_not_finished(bot: Harn
     await factories.member(bot, ben)
     await factories.member(bot, carla, paused_until=dt.datetime(2099, 1, 1, tzinfo=dt.UTC))
     kim = await coordinator(bot)
-    await open_round(bot, kim, "2.5s")
+    current = await open_round(bot, kim, "3d")
 
     await ben.expect("Frage 1 von 5")
     for number in range(2, 6):
@@ -122,6 +122,7 @@ async def test_reminders_only_for_active_members_who_have_not_finished(bot: Harn
     await anna.send("Honorarkräfte sind schwer zu finden")
     await anna.expect("Frage 2 von 5")
 
+    await bot.clock.move_to(current.opened_at + dt.timedelta(days=1))
     reminder = await anna.expect("kurze Erinnerung", "1 von 5 Fragen beantwortet")
     assert reminder.button_texts == ["Jetzt weitermachen"]
     assert count(ben, "Erinnerung") == 0
@@ -129,6 +130,8 @@ async def test_reminders_only_for_active_members_who_have_not_finished(bot: Harn
     assert await participation(bot, carla) is None
 
     # The round closes on time by itself; the reminder never repeats, not even after a restart.
+    assert current.closes_at is not None
+    await bot.clock.move_to(current.closes_at)
     await eventually(lambda: _no_open_round(bot), "the round to close on time")
     await bot.restart()
     await anna.expect_nothing(0.3)
@@ -148,11 +151,11 @@ async def test_reminder_due_while_down_is_sent_once_on_start(bot: Harness) -> No
     anna = bot.world.user("Anna")
     await factories.member(bot, anna)
     kim = await coordinator(bot)
-    current = await open_round(bot, kim, "1h")
+    current = await open_round(bot, kim, "3d")
     await anna.expect("Frage 1 von 5")
 
     await bot.stop()
-    await sleep_until(current.opened_at + dt.timedelta(seconds=1))
+    await bot.clock.move_to(current.opened_at + dt.timedelta(days=1, seconds=1))
     await bot.start()
     await anna.expect("kurze Erinnerung", "0 von 5")
     await bot.restart()
@@ -163,6 +166,7 @@ async def test_reminder_due_while_down_is_sent_once_on_start(bot: Harness) -> No
     # The reminder button continues the check-in where the member is.
     await anna.press("Jetzt weitermachen")
     await anna.expect("Frage 1 von 5")
+    anna.assert_all_read()
 
 
 async def test_member_who_blocks_the_bot_mid_round_gets_nothing_more(bot: Harness) -> None:
@@ -205,16 +209,15 @@ async def test_paused_member_is_not_asked_but_may_check_in(bot: Harness) -> None
 
 
 async def test_quiet_hours_defer_the_prompts(bot: Harness) -> None:
-    local = dt.datetime.now(bot.settings.tz)
-    window = f"{(local - dt.timedelta(hours=1)):%H:%M}-{(local + dt.timedelta(hours=1)):%H:%M}"
-    await bot.restart(quiet_hours=window)
+    await quiet_evening(bot)
+    await bot.restart(quiet_hours=QUIET_HOURS)
     anna = bot.world.user("Anna")
     await factories.member(bot, anna)
     kim = await coordinator(bot)
     await open_round(bot, kim)  # a reply to the coordinator is not held back
     (prompt,) = await outbox(bot, "checkin:round:")
     assert prompt.status == "pending"
-    assert prompt.not_before > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=55)
+    assert prompt.not_before == next_local_time(bot, 8)
     await bot.restart()
     await anna.expect_nothing(0.3)
     (prompt,) = await outbox(bot, "checkin:round:")
@@ -228,16 +231,15 @@ async def test_restart_after_open_before_prompts_are_delivered(bot: Harness) -> 
     """The opening transaction committed, then the bot died before the outbox sent anything."""
     from bot import rounds as round_logic
     from bot.app import build_application
-    from storage.types import utcnow
 
     anna, ben = bot.world.user("Anna"), bot.world.user("Ben")
     await factories.member(bot, anna)
     await factories.member(bot, ben)
     await bot.stop()
-    services = build_application(bot.settings).services
+    services = build_application(bot.settings, clock=bot.clock).services
     async with services.db.write() as session:
         opened = await round_logic.open_round(
-            session, services=services, now=utcnow(), duration=dt.timedelta(hours=1)
+            session, services=services, now=bot.clock.now(), duration=dt.timedelta(hours=1)
         )
         await session.commit()
     await services.db.close()
@@ -255,13 +257,14 @@ async def test_restart_after_open_before_prompts_are_delivered(bot: Harness) -> 
 async def test_round_that_ran_out_while_down_closes_on_start(bot: Harness) -> None:
     anna = bot.world.user("Anna")
     await factories.member(bot, anna)
-    current = await open_round(bot, await coordinator(bot), "1.5s")
+    current = await open_round(bot, await coordinator(bot), "2h")
     await anna.expect("Frage 1 von 5")
     await anna.send("Gerade noch")
     await anna.expect("Frage 2 von 5")
 
     await bot.stop()
-    await sleep_until(current.closes_at)
+    assert current.closes_at is not None
+    await bot.clock.move_to(current.closes_at)
     await bot.start()
     (closed,) = await rounds(bot)
     assert closed.status == "closed" and closed.closed_at is not None
@@ -273,38 +276,23 @@ async def test_round_that_ran_out_while_down_closes_on_start(bot: Harness) -> No
     assert [text for _, text, _ in await answers(bot, anna)] == ["Gerade noch"]
 
 
-def _quiet_around_now() -> dict[str, object]:
-    local = dt.datetime.now(ZoneInfo("Europe/Berlin"))
-    window = f"{(local - dt.timedelta(hours=1)):%H:%M}-{(local + dt.timedelta(hours=1)):%H:%M}"
-    return {"coordinator_ids": [COORDINATOR_ID], "quiet_hours": window}
-
-
 async def _let_quiet_hours_pass(bot: Harness) -> None:
-    """A deferred row keeps the `not_before` it got when queued: move it to now, wake the
-    outbox and wait until every check-in row is settled (sent or withdrawn)."""
-    async with bot.services.db.write() as session:
-        await session.exec(
-            update(OutboxMessage)  # type: ignore[call-overload]
-            .where(col(OutboxMessage.purpose_key).startswith("checkin:"))
-            .where(col(OutboxMessage.status) == "pending")
-            .values(not_before=utcnow())
-        )
-        await session.commit()
-    bot.services.outbox.wake()
-
-    async def settled() -> bool:
-        return all(row.status != "pending" for row in await outbox(bot))
-
-    await eventually(settled, "the deferred check-in rows to be settled")
+    """Morning comes: wait until every check-in row is settled (sent or withdrawn)."""
+    await bot.clock.move_to(next_local_time(bot, 8))
+    await settled_rows(bot, "checkin:")
 
 
-@pytest.mark.parametrize("settings_overrides", [_quiet_around_now()])
+@pytest.mark.parametrize(
+    "settings_overrides",
+    [{"coordinator_ids": [COORDINATOR_ID], "quiet_hours": QUIET_HOURS, "checkin_reminders": ""}],
+)
 async def test_deferred_prompts_and_reminders_are_checked_again_when_due(bot: Harness) -> None:
+    await quiet_evening(bot)
     anna, ben, carla = (bot.world.user(name) for name in ("Anna", "Ben", "Carla"))
     for person in (anna, ben, carla):
         await factories.member(bot, person)
     kim = await coordinator(bot)
-    await open_round(bot, kim)
+    await open_round(bot, kim, "3d")
     assert [row.status for row in await outbox(bot)] == ["pending"] * 3
 
     # In the quiet hours Ben pauses and Carla starts on her own.
@@ -323,6 +311,7 @@ async def test_deferred_prompts_and_reminders_are_checked_again_when_due(bot: Ha
     assert count(carla, "Frage 1 von 5") == 1  # not asked again what she answered
 
     # Reminders queued in the quiet hours; Carla finishes before they are due.
+    await quiet_evening(bot)
     await kim.send("/round remind")
     await kim.expect("an 2 Alumni verschickt")
     for text, following in (("b", "Frage 3"), ("c", "Frage 4"), ("d", "Frage 5"), ("e", "Danke")):
@@ -335,6 +324,7 @@ async def test_deferred_prompts_and_reminders_are_checked_again_when_due(bot: Ha
     assert count(carla, "Erinnerung") == 0
 
     # A reminder still waiting when the round closes is not sent either.
+    await quiet_evening(bot)
     await kim.send("/round remind")
     await kim.expect("an 1 Alumni verschickt")
     await kim.send("/round close")

@@ -25,6 +25,9 @@ class ChatView:
         self.chat_id = chat_id
         self.label = label
         self._read = 0
+        # Indexes of the messages a test actually looked at (expect/next_message/mark_read);
+        # `expect` skips ahead, so a message passed over is not counted as read.
+        self._seen: set[int] = set()
 
     @property
     def server(self) -> SandboxServer:
@@ -50,6 +53,17 @@ class ChatView:
 
     def mark_read(self) -> None:
         self._read = len(self._all())
+        self._seen.update(range(self._read))
+
+    def assert_all_read(self) -> None:
+        """Fail if the bot sent anything here that the test never looked at: a duplicate
+        prompt or digest part that `expect` skipped over, or one that arrived later."""
+        unread = [m for i, m in enumerate(self._all()) if i not in self._seen]
+        if unread:
+            raise AssertionError(
+                f"{self.label} holds {len(unread)} message(s) the test has not read: "
+                + " | ".join(repr(message.text[:120]) for message in unread)
+            )
 
     async def next_message(self, timeout: float = DEFAULT_TIMEOUT) -> SentMessage:
         """The next message the bot sends here that this view has not returned yet."""
@@ -59,6 +73,7 @@ class ChatView:
                 f"{self._transcript()}"
             )
         message = self._all()[self._read]
+        self._seen.add(self._read)
         self._read += 1
         return message
 
@@ -80,6 +95,7 @@ class ChatView:
             )
         index = matching_index()
         assert index is not None
+        self._seen.add(index)
         self._read = index + 1
         return self._all()[index]
 

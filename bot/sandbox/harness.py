@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import build_application, running
+from bot.clock import Clock
 from bot.config import Settings, load_settings
 from bot.sandbox.driver import World
 from bot.sandbox.server import SandboxLimits, SandboxServer
@@ -44,6 +45,8 @@ class Harness:
         self.server = server
         self.settings = settings
         self.world = World(server)
+        # Kept across restarts: tests move it forward instead of waiting.
+        self.clock = Clock()
         self.app: AlumniApplication | None = None
         self._stack: AsyncExitStack | None = None
 
@@ -56,7 +59,7 @@ class Harness:
         if setting_overrides:
             self.settings = self.settings.model_copy(update=setting_overrides)
         self._stack = AsyncExitStack()
-        self.app = build_application(self.settings)
+        self.app = build_application(self.settings, clock=self.clock)
         await self._stack.enter_async_context(running(self.app, poll_timeout=10))
         return self.app
 
