@@ -13,16 +13,16 @@ from dataclasses import dataclass
 
 from babel.dates import format_datetime
 from markupsafe import Markup
-from sqlalchemy import event
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import profile
 from bot.numbers import parse_number
 from bot.outbox import message_payload
+from bot.round_cache import OpenRound
 from bot.schedule import CheckinSchedule
 from bot.services import Services
 from bot.themes import hashtags, lexicon_for
+from bot.ui import Button, Keyboard
 from storage import members as member_store
 from storage import rounds as store
 from storage.tables import Answer, Member, Participation, Round, RoundQuestion, RoundStatus
@@ -98,59 +98,6 @@ class Progress:
         return next((q for q in self.questions if q.id == round_question_id), None)
 
 
-@dataclass(frozen=True)
-class OpenRound:
-    """The open round with its questions; both are fixed while the round runs."""
-
-    round: Round
-    questions: list[RoundQuestion]
-
-
-async def read_open_round(session: AsyncSession) -> OpenRound | None:
-    """The open round with its questions (whether its time ran out is `is_open`'s question)."""
-    round_ = await store.current_round(session)
-    if round_ is None or round_.id is None:
-        return None
-    return OpenRound(round_, list(await store.round_questions(session, round_id=round_.id)))
-
-
-class RoundCache:
-    """The open round and its questions, read once per open or close instead of per answer.
-
-    Owned by the services (one per application). Only the read path uses it: whether the round
-    is still open is checked again inside the transaction that stores an answer. A version
-    number guards against a read that started before an open or close committed and would
-    otherwise cache the old state.
-    """
-
-    def __init__(self) -> None:
-        self._known = False
-        self._value: OpenRound | None = None
-        self._version = 0
-
-    async def get(self, session: AsyncSession) -> OpenRound | None:
-        if self._known:
-            return self._value
-        version = self._version
-        value = await read_open_round(session)
-        if version == self._version:
-            self._known, self._value = True, value
-        return value
-
-    @property
-    def version(self) -> int:
-        """Changes whenever an open or close commits (in this process, where all writes are)."""
-        return self._version
-
-    def forget(self) -> None:
-        self._version += 1
-        self._known, self._value = False, None
-
-    def forget_after_commit(self, session: AsyncSession) -> None:
-        """Drop the cached round once the transaction that opens or closes one commits."""
-        event.listen(session.sync_session, "after_commit", lambda _s: self.forget(), once=True)
-
-
 async def read_progress(session: AsyncSession, *, current: OpenRound, member: Member) -> Progress:
     """The member's place in the open round, read only (participation created on save)."""
     round_id = current.round.id
@@ -216,7 +163,7 @@ class Reply:
     """What the bot answers; `edit` asks to replace the pressed message instead."""
 
     text: Markup
-    markup: InlineKeyboardMarkup | None = None
+    markup: Keyboard | None = None
     edit: bool = False
 
 
@@ -240,27 +187,21 @@ def _ask(services: Services, member: Member, progress_questions: list[RoundQuest
     )
 
 
-def question_markup(services: Services, member: Member, rq: RoundQuestion) -> InlineKeyboardMarkup:
+def question_markup(services: Services, member: Member, rq: RoundQuestion) -> Keyboard:
     t, language = services.translate, _language(services, member)
-    return InlineKeyboardMarkup(
+    return [
         [
-            [
-                InlineKeyboardButton(
-                    str(t(language, "checkin.button.skip")),
-                    callback_data=f"{CALLBACK}:skip:{rq.id}",
-                ),
-                InlineKeyboardButton(
-                    str(t(language, "checkin.button.later")),
-                    callback_data=f"{CALLBACK}:later:{rq.round_id}",
-                ),
-            ]
+            Button(str(t(language, "checkin.button.skip")), data=f"{CALLBACK}:skip:{rq.id}"),
+            Button(
+                str(t(language, "checkin.button.later")), data=f"{CALLBACK}:later:{rq.round_id}"
+            ),
         ]
-    )
+    ]
 
 
 def render_prompt(
     services: Services, member: Member, round_: Round, copies: list[RoundQuestion]
-) -> tuple[Markup, InlineKeyboardMarkup]:
+) -> tuple[Markup, Keyboard]:
     """The greeting with the first question, queued for every member when a round opens."""
     language = _language(services, member)
     greeting = services.translate(
@@ -291,7 +232,7 @@ def visibility_note(services: Services, member: Member) -> Markup:
 
 def render_reminder(
     services: Services, member: Member, round_: Round, *, answered: int, total: int
-) -> tuple[Markup, InlineKeyboardMarkup]:
+) -> tuple[Markup, Keyboard]:
     language = _language(services, member)
     text = services.translate(
         language,
@@ -302,11 +243,11 @@ def render_reminder(
         total=total,
         until=format_moment(round_.closes_at, language, services),
     )
-    button = InlineKeyboardButton(
+    button = Button(
         str(services.translate(language, "checkin.button.continue")),
-        callback_data=f"{CALLBACK}:go:{round_.id}",
+        data=f"{CALLBACK}:go:{round_.id}",
     )
-    return text, InlineKeyboardMarkup([[button]])
+    return text, [[button]]
 
 
 def render_summary(services: Services, member: Member, progress: Progress) -> Reply:
@@ -357,28 +298,28 @@ def _summary_text(services: Services, member: Member, progress: Progress, limit:
     return Markup("\n\n").join(lines)
 
 
-def _summary_markup(services: Services, member: Member, progress: Progress) -> InlineKeyboardMarkup:
+def _summary_markup(services: Services, member: Member, progress: Progress) -> Keyboard:
     t, language = services.translate, _language(services, member)
     visibility = _visibility(services, progress)
     edit_buttons = [
-        InlineKeyboardButton(
+        Button(
             str(t(language, "checkin.button.edit", number=rq.position)),
-            callback_data=f"{CALLBACK}:edit:{rq.id}",
+            data=f"{CALLBACK}:edit:{rq.id}",
         )
         for rq in progress.questions
     ]
     rows = [edit_buttons[i : i + 3] for i in range(0, len(edit_buttons), 3)]
     rows += [
         [
-            InlineKeyboardButton(
+            Button(
                 ("✓ " if choice == visibility else "")
                 + str(t(language, f"checkin.button.visibility.{choice}")),
-                callback_data=f"{CALLBACK}:vis:{progress.round.id}:{choice}",
+                data=f"{CALLBACK}:vis:{progress.round.id}:{choice}",
             )
         ]
         for choice in VISIBILITIES
     ]
-    return InlineKeyboardMarkup(rows)
+    return rows
 
 
 def render_next(services: Services, member: Member, progress: Progress, *, saved: bool) -> Reply:
@@ -464,7 +405,7 @@ async def take_text(*, services: Services, member: Member, text: str | None) -> 
 
     The hot path of a round: the round, its questions and the member's own rows are read
     without holding the write lock (the member's updates are processed one at a time, see
-    bot.update_order); one short transaction checks that the round is still open and stores
+    handlers.update_order); one short transaction checks that the round is still open and stores
     the answer. It is committed before this returns, so before the bot replies.
     """
     now = services.clock.now()
@@ -528,11 +469,11 @@ def too_long_reply(services: Services, member: Member, rq: RoundQuestion, *, len
     language = _language(services, member)
     limit = services.settings.answer_max_chars
     text = services.translate(language, "checkin.too_long", length=length, limit=limit)
-    button = InlineKeyboardButton(
+    button = Button(
         str(services.translate(language, "checkin.button.trim", limit=limit)),
-        callback_data=f"{CALLBACK}:trim:{rq.id}",
+        data=f"{CALLBACK}:trim:{rq.id}",
     )
-    return Reply(text, InlineKeyboardMarkup([[button]]))
+    return Reply(text, [[button]])
 
 
 async def start(session: AsyncSession, *, services: Services, member: Member) -> Reply:
@@ -663,7 +604,7 @@ async def invite_after_onboarding(services: Services, *, telegram_id: int) -> No
             session,
             key=prompt_key(round_.id, member.id),
             chat_id=member.telegram_id,
-            payload=message_payload(text, reply_markup=markup),
+            payload=message_payload(text, buttons=markup),
             respect_quiet_hours=False,  # the member is in the chat right now
         )
         await session.commit()

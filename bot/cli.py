@@ -62,7 +62,7 @@ def run() -> int:
         log_format=settings.log_format,
         secrets=[settings.token],
     )
-    from bot.app import run_polling
+    from handlers.app import run_polling
 
     try:
         run_polling(settings)

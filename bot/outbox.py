@@ -29,6 +29,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.ui import Keyboard, keyboard_as_api
 from storage import chats as chat_store
 from storage import outbox as store
 from storage.db import Database
@@ -50,12 +51,10 @@ WantedCheck = Callable[[Any, OutboxMessage, dt.datetime], Awaitable[bool]]
 UnreachableHook = Callable[[Any, int, dt.datetime], Awaitable[None]]
 
 
-def message_payload(
-    text: str, *, reply_markup: InlineKeyboardMarkup | None = None
-) -> dict[str, Any]:
+def message_payload(text: str, *, buttons: Keyboard | None = None) -> dict[str, Any]:
     payload: dict[str, Any] = {"text": str(text)}
-    if reply_markup is not None:
-        payload["reply_markup"] = reply_markup.to_dict()
+    if buttons:
+        payload["reply_markup"] = keyboard_as_api(buttons)
     return payload
 
 

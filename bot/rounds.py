@@ -75,7 +75,7 @@ async def open_round(
             session,
             key=checkin.prompt_key(round_.id, member.id),
             chat_id=member.telegram_id,
-            payload=message_payload(text, reply_markup=markup),
+            payload=message_payload(text, buttons=markup),
         )
     logger.info("round_opened number=%d members=%d", round_.number, len(members))
     return round_
@@ -119,7 +119,7 @@ async def send_reminders(
             session,
             key=f"{reminder_prefix(round_.id, stage)}member:{member.id}",
             chat_id=member.telegram_id,
-            payload=message_payload(text, reply_markup=markup),
+            payload=message_payload(text, buttons=markup),
         )
     logger.info("round_reminders number=%d stage=%s queued=%d", round_.number, stage, queued)
     return queued

@@ -16,13 +16,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot.services import AlumniApplication
 from handlers import checkin as checkin_handler
 from handlers import coordinators, edits, errors, groups, members, profile, start
 from handlers import digest as digest_handler
 from handlers import questions as questions_handler
 from handlers import retention as retention_handler
 from handlers import rounds as rounds_handler
+from handlers.context import AlumniApplication
 from handlers.text import TextRouter
 
 PRIVATE = filters.ChatType.PRIVATE

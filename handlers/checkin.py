@@ -10,8 +10,9 @@ from telegram.error import BadRequest
 from bot import checkin
 from bot.checkin import Reply
 from bot.numbers import parse_number
-from bot.services import BotContext
 from handlers.common import current_member, reply, send_text
+from handlers.context import BotContext
+from handlers.keyboards import to_markup
 from storage.tables import Member
 
 
@@ -19,9 +20,9 @@ async def _send(update: Update, context: BotContext, answer: Reply) -> None:
     query = update.callback_query
     if answer.edit and query is not None and query.message is not None:
         with contextlib.suppress(BadRequest):  # "not modified": the same choice pressed again
-            await query.edit_message_text(str(answer.text), reply_markup=answer.markup)
+            await query.edit_message_text(str(answer.text), reply_markup=to_markup(answer.markup))
         return
-    await send_text(update, context, answer.text, reply_markup=answer.markup)
+    await send_text(update, context, answer.text, reply_markup=to_markup(answer.markup))
 
 
 async def checkin_command(update: Update, context: BotContext) -> None:

@@ -13,7 +13,7 @@ from telegram.error import TelegramError
 
 from bot.paging import split_message
 from bot.roles import is_coordinator
-from bot.services import BotContext
+from handlers.context import BotContext
 from storage import members as member_store
 from storage.tables import Member
 

@@ -9,10 +9,8 @@ from telegram import BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMa
 from telegram.error import TelegramError
 
 from bot import cohorts, invites, members, profile, roles
-from bot.commands import publish_coordinator_menu
 from bot.members import show_date
 from bot.numbers import parse_number, parse_telegram_id
-from bot.services import AlumniApplication, BotContext
 from handlers.common import (
     coordinator_only,
     language_of,
@@ -21,6 +19,8 @@ from handlers.common import (
     send_long,
     send_text,
 )
+from handlers.context import AlumniApplication, BotContext
+from handlers.menus import publish_coordinator_menu
 from storage import members as member_store
 from storage.tables import Cohort, Member
 
@@ -47,7 +47,7 @@ async def withdraw_menu(context: BotContext, chat_id: int) -> None:
 
 
 async def publish_menus_on_startup(application: AlumniApplication) -> None:
-    """Coordinators named in the bot (COORDINATOR_IDS ones are done by bot.app at start-up)."""
+    """Coordinators named in the bot (COORDINATOR_IDS ones are done by handlers.app at start-up)."""
     services = application.services
     async with services.db.session() as session:
         named = await member_store.coordinators(session)

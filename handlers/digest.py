@@ -6,8 +6,8 @@ from telegram import InputFile, Update
 
 from bot import digest
 from bot.digest_options import OptionError
-from bot.services import BotContext
 from handlers.common import coordinator_only, language_of, send_text
+from handlers.context import BotContext
 
 
 @coordinator_only

@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot.services import BotContext
 from handlers.common import reply
+from handlers.context import BotContext
 
 
 async def on_edited_message(update: Update, context: BotContext) -> None:

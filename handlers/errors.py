@@ -7,8 +7,8 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot.services import BotContext
 from handlers.common import reply
+from handlers.context import BotContext
 
 logger = logging.getLogger(__name__)
 

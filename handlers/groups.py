@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.constants import ChatType
 
-from bot.services import BotContext
 from handlers.common import coordinator_only, reply
+from handlers.context import BotContext
 from storage import chats as chat_store
 
 GROUP_TYPES = {ChatType.GROUP, ChatType.SUPERGROUP}

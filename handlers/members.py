@@ -15,10 +15,10 @@ from telegram.error import TelegramError
 from bot import members, privacy
 from bot.config import SUPPORTED_LANGUAGES
 from bot.members import PauseRefused
-from bot.services import BotContext
 from handlers import coordinators
 from handlers import profile as profile_dialogue
 from handlers.common import current_member, language_of, remove_buttons, reply, send_text
+from handlers.context import BotContext
 from storage import chats as chat_store
 from storage import members as member_store
 from storage.tables import Member

@@ -11,8 +11,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import checkin, profile
 from bot.profile import Hint, Mode, Position, Step
-from bot.services import BotContext
 from handlers.common import remove_buttons, reply, send_text
+from handlers.context import BotContext
 from storage import members as member_store
 from storage.tables import Member
 

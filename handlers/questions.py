@@ -6,8 +6,8 @@ from markupsafe import Markup
 from telegram import Update
 
 from bot import questions
-from bot.services import BotContext
 from handlers.common import coordinator_only, language_of, reply, send_long
+from handlers.context import BotContext
 
 
 def _arguments(update: Update) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from bot import retention
-from bot.services import AlumniApplication, BotContext, Services
+from bot.services import Services
+from handlers.context import AlumniApplication, BotContext
 
 JOB_NAME = "retention:daily"
 INTERVAL = dt.timedelta(days=1)

@@ -21,8 +21,9 @@ from bot import rounds
 from bot.checkin import format_moment, is_open
 from bot.clock import Clock
 from bot.config import parse_duration
-from bot.services import AlumniApplication, BotContext, Services
+from bot.services import Services
 from handlers.common import coordinator_only, language_of, reply, send_long
+from handlers.context import AlumniApplication, BotContext
 from storage import rounds as store
 
 logger = logging.getLogger(__name__)

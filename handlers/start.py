@@ -13,12 +13,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
 from bot import invites, privacy, profile
-from bot.commands import MENU, Audience
 from bot.roles import is_coordinator
-from bot.services import BotContext
 from handlers import coordinators
 from handlers import profile as profile_dialogue
 from handlers.common import language_of, remove_buttons, reply, send_text
+from handlers.context import BotContext
+from handlers.menus import MENU, Audience
 from storage import members as member_store
 from storage.tables import Invite
 

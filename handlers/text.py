@@ -12,8 +12,8 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
-from bot.services import BotContext
 from handlers.common import reply
+from handlers.context import BotContext
 from storage import members as member_store
 from storage.tables import Member
 

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.sandbox.harness import Harness
-from bot.services import BotContext
+from handlers.context import BotContext
 
 
 async def broken(update: Update, context: BotContext) -> None:

@@ -15,9 +15,9 @@ import pytest
 from babel.messages.pofile import read_po
 from markupsafe import Markup
 
-from bot.commands import MENU
 from bot.config import SUPPORTED_LANGUAGES
 from bot.i18n import LOCALES_DIR, Translator
+from handlers.menus import MENU
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = r'"([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)"'

@@ -14,7 +14,7 @@ from telegram.ext import CommandHandler
 from bot.logging_setup import REDACTED, configure_logging, redact
 from bot.outbox import message_payload
 from bot.sandbox.harness import Harness
-from bot.services import BotContext
+from handlers.context import BotContext
 
 
 @pytest.fixture

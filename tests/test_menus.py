@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from bot.commands import MENU, Audience
 from bot.sandbox.harness import Harness
+from handlers.menus import MENU, Audience
 
 COORDINATOR_ID = 900_001  # the id the conftest names as coordinator
 NEVER_STARTED_ID = 900_002

@@ -12,12 +12,12 @@ import datetime as dt
 import pytest
 from checkin_steps import QUIET_HOURS, next_local_time, quiet_evening
 from sqlmodel import select
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.outbox import Outbox, document_payload, message_payload
 from bot.sandbox.driver import Person
 from bot.sandbox.harness import Harness
 from bot.sandbox.server import SandboxLimits
+from bot.ui import Button
 from storage import chats as chat_store
 from storage import outbox as store
 from storage.db import Database
@@ -95,7 +95,7 @@ async def test_a_purpose_key_is_sent_once(bot: Harness) -> None:
 
 async def test_polls_and_documents_go_out_too(bot: Harness) -> None:
     group = await bot.world.group("Alumni")
-    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Dabei", callback_data="rsvp:1")]])
+    keyboard = [[Button("Dabei", data="rsvp:1")]]
     async with bot.services.db.write() as session:
         outbox = bot.services.outbox
         await outbox.enqueue(
@@ -116,7 +116,7 @@ async def test_polls_and_documents_go_out_too(bot: Harness) -> None:
             session,
             key="test:rsvp",
             chat_id=group.id,
-            payload=message_payload("Treffen", reply_markup=keyboard),
+            payload=message_payload("Treffen", buttons=keyboard),
         )
         await session.commit()
     bot.services.outbox.wake()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from member_steps import configured_coordinator
 
-from bot.commands import MENU, Audience
 from bot.sandbox.harness import Harness
+from handlers.menus import MENU, Audience
 from storage import members as member_store
 from storage.tables import Member
 

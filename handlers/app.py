@@ -11,14 +11,15 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
-from bot.checkin import RoundCache
 from bot.clock import Clock
-from bot.commands import publish_coordinator_menu, publish_member_menu
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.outbox import Outbox
-from bot.services import AlumniApplication, BotContext, Services
-from bot.update_order import PerChatUpdateProcessor
+from bot.round_cache import RoundCache
+from bot.services import Services
+from handlers.context import AlumniApplication, BotContext
+from handlers.menus import publish_coordinator_menu, publish_member_menu
+from handlers.update_order import PerChatUpdateProcessor
 from storage import members as member_store
 from storage.db import Database
 
