@@ -23,12 +23,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, Message
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
-
 from bot.clock import Clock
 from bot.config import Settings
+from bot.delivery import Delivered, Failed, Migrated, RetryAfter, Sender, Unreachable
 from bot.ui import Keyboard, keyboard_as_api
 from storage import chats as chat_store
 from storage import outbox as store
@@ -75,7 +72,7 @@ class Outbox:
     db: Database
     settings: Settings
     clock: Clock
-    bot: Bot | None = None
+    sender: Sender | None = None
     # By purpose-key prefix; a row found unwanted when due is withdrawn instead of sent.
     still_wanted: dict[str, WantedCheck] = field(default_factory=dict)
     unreachable_hooks: list[UnreachableHook] = field(default_factory=list)
@@ -132,8 +129,8 @@ class Outbox:
 
     # ---------------------------------------------------------------- worker
 
-    async def start(self, bot: Bot) -> None:
-        self.bot = bot
+    async def start(self, sender: Sender) -> None:
+        self.sender = sender
         async with self.db.session() as session:
             abandoned = await store.abandon_in_flight(
                 session, reason="interrupted while sending; not repeated to avoid a duplicate"
@@ -251,44 +248,30 @@ class Outbox:
         Returns None to go on with the chat's next row, a time until which `rest` waits, or
         `_CHAT_DONE` when `rest` was settled already (the chat is unreachable).
         """
-        assert self.bot is not None
-        try:
-            message = await self._send(row)
-        except ChatMigrated as exc:
-            await self._migrated(row, int(exc.new_chat_id))
-            return self.clock.now()  # `rest` moved to the new id too; it goes out in the next cycle
-        except Forbidden as exc:
-            await self._unreachable(row, self._reason(exc), rest)
-            return _CHAT_DONE
-        except RetryAfter as exc:
-            retry_after = exc.retry_after
-            delay = (
-                retry_after
-                if isinstance(retry_after, dt.timedelta)
-                else dt.timedelta(seconds=float(retry_after))
-            )
-            reason = f"flood control: {self._reason(exc)}"
-            return await self._reschedule(row, delay, reason, count_attempt=False)
-        except BadRequest as exc:
-            await self._finish(row, DeliveryStatus.FAILED, error=self._reason(exc))
-        except NetworkError as exc:  # 5xx, timeouts, connection errors
-            if row.attempts >= self.settings.send_max_attempts:
-                error = f"gave up after {row.attempts} attempts: {self._reason(exc)}"
+        assert self.sender is not None
+        outcome = await self.sender.send(
+            chat_id=row.chat_id, method=row.method, payload=row.payload
+        )
+        match outcome:
+            case Delivered(message_id=message_id):
+                await self._finish(row, DeliveryStatus.SENT, message_id=message_id)
+            case Migrated(new_chat_id=new_chat_id):
+                await self._migrated(row, new_chat_id)
+                return self.clock.now()  # `rest` moved too; it goes out in the next cycle
+            case Unreachable(reason=reason):
+                await self._unreachable(row, reason, rest)
+                return _CHAT_DONE
+            case RetryAfter(delay=delay, reason=reason):
+                return await self._reschedule(row, delay, reason, count_attempt=False)
+            case Failed(reason=reason, transient=True):
+                if row.attempts < self.settings.send_max_attempts:
+                    backoff = self.settings.send_retry_backoff * (2 ** (row.attempts - 1))
+                    return await self._reschedule(row, backoff, reason)
+                error = f"gave up after {row.attempts} attempts: {reason}"
                 await self._finish(row, DeliveryStatus.FAILED, error=error)
-            else:
-                backoff = self.settings.send_retry_backoff * (2 ** (row.attempts - 1))
-                return await self._reschedule(row, backoff, self._reason(exc))
-        except Exception as exc:
-            logger.exception("outbox_send_crashed key=%s", row.purpose_key)
-            error = f"{type(exc).__name__}: {self._reason(exc)}"
-            await self._finish(row, DeliveryStatus.FAILED, error=error)
-        else:
-            await self._finish(row, DeliveryStatus.SENT, message=message)
+            case Failed(reason=reason):
+                await self._finish(row, DeliveryStatus.FAILED, error=reason)
         return None
-
-    def _reason(self, exc: BaseException) -> str:
-        """The error text as stored and logged; an exception may quote the URL with the token."""
-        return self.settings.redact(str(exc))
 
     async def _release(self, rows: list[OutboxMessage], *, not_before: dt.datetime | None) -> None:
         """Give claimed but unattempted rows back to the queue, as if never claimed."""
@@ -299,43 +282,13 @@ class Outbox:
             await session.commit()
         self.wake()
 
-    async def _send(self, row: OutboxMessage) -> Message:
-        assert self.bot is not None
-        payload = row.payload
-        markup = (
-            InlineKeyboardMarkup.de_json(payload["reply_markup"], self.bot)
-            if payload.get("reply_markup")
-            else None
-        )
-        if row.method == "send_message":
-            return await self.bot.send_message(
-                row.chat_id, payload["text"], parse_mode=ParseMode.HTML, reply_markup=markup
-            )
-        if row.method == "send_poll":
-            return await self.bot.send_poll(
-                row.chat_id,
-                payload["question"],
-                payload["options"],
-                is_anonymous=payload.get("is_anonymous", False),
-                allows_multiple_answers=payload.get("allows_multiple_answers", False),
-            )
-        if row.method == "send_document":
-            return await self.bot.send_document(
-                row.chat_id,
-                base64.b64decode(payload["content_b64"]),
-                filename=payload["filename"],
-                caption=payload.get("caption"),
-                parse_mode=ParseMode.HTML,
-            )
-        raise ValueError(f"unknown outbox method {row.method!r}")
-
     async def _finish(
         self,
         row: OutboxMessage,
         status: DeliveryStatus,
         *,
         error: str | None = None,
-        message: Message | None = None,
+        message_id: int | None = None,
     ) -> None:
         async with self.db.write() as session:
             stored = await session.get(OutboxMessage, row.id)
@@ -344,8 +297,8 @@ class Outbox:
             stored.status, stored.error = status, error
             # Texts may quote members; once delivered (or given up) only the key is needed.
             stored.payload = {}
-            if message is not None:
-                stored.message_id, stored.sent_at = message.message_id, self.clock.now()
+            if message_id is not None:
+                stored.message_id, stored.sent_at = message_id, self.clock.now()
             session.add(stored)
             await session.commit()
         log = logger.info if status is DeliveryStatus.SENT else logger.warning

@@ -19,6 +19,7 @@ from bot.round_cache import RoundCache
 from bot.services import Services
 from handlers.context import AlumniApplication, BotContext
 from handlers.menus import publish_coordinator_menu, publish_member_menu
+from handlers.sender import TelegramSender
 from handlers.update_order import PerChatUpdateProcessor
 from storage import members as member_store
 from storage.db import Database
@@ -92,7 +93,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     services = application.services
     await services.db.migrate()
     await _publish_menus(application)
-    await services.outbox.start(application.bot)
+    await services.outbox.start(TelegramSender(application.bot, redact=services.settings.redact))
     await on_startup(application)
     logger.info("bot_started username=%s", application.bot.username)
 

@@ -1,0 +1,78 @@
+"""The outbox's sender for the real Bot API: PTB calls in, plain outcomes out."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+
+from bot import delivery
+
+logger = logging.getLogger(__name__)
+
+
+class TelegramSender:
+    def __init__(self, bot: Bot, *, redact: Callable[[str], str]) -> None:
+        self.bot = bot
+        self._redact = redact  # an error may quote the request URL, which holds the token
+
+    async def send(self, *, chat_id: int, method: str, payload: dict[str, Any]) -> delivery.Outcome:
+        try:
+            message = await self._call(chat_id, method, payload)
+        except ChatMigrated as exc:
+            return delivery.Migrated(int(exc.new_chat_id))
+        except Forbidden as exc:
+            return delivery.Unreachable(self._reason(exc))
+        except RetryAfter as exc:
+            retry_after = exc.retry_after
+            delay = (
+                retry_after
+                if isinstance(retry_after, dt.timedelta)
+                else dt.timedelta(seconds=float(retry_after))
+            )
+            return delivery.RetryAfter(delay, f"flood control: {self._reason(exc)}")
+        except BadRequest as exc:
+            return delivery.Failed(self._reason(exc), transient=False)
+        except NetworkError as exc:  # 5xx, timeouts, connection errors
+            return delivery.Failed(self._reason(exc), transient=True)
+        except Exception as exc:
+            logger.exception("outbox_send_crashed chat=%s method=%s", chat_id, method)
+            return delivery.Failed(f"{type(exc).__name__}: {self._reason(exc)}", transient=False)
+        return delivery.Delivered(message.message_id)
+
+    def _reason(self, exc: BaseException) -> str:
+        return self._redact(str(exc))
+
+    async def _call(self, chat_id: int, method: str, payload: dict[str, Any]) -> Message:
+        markup = (
+            InlineKeyboardMarkup.de_json(payload["reply_markup"], self.bot)
+            if payload.get("reply_markup")
+            else None
+        )
+        if method == "send_message":
+            return await self.bot.send_message(
+                chat_id, payload["text"], parse_mode=ParseMode.HTML, reply_markup=markup
+            )
+        if method == "send_poll":
+            return await self.bot.send_poll(
+                chat_id,
+                payload["question"],
+                payload["options"],
+                is_anonymous=payload.get("is_anonymous", False),
+                allows_multiple_answers=payload.get("allows_multiple_answers", False),
+            )
+        if method == "send_document":
+            return await self.bot.send_document(
+                chat_id,
+                base64.b64decode(payload["content_b64"]),
+                filename=payload["filename"],
+                caption=payload.get("caption"),
+                parse_mode=ParseMode.HTML,
+            )
+        raise ValueError(f"unknown outbox method {method!r}")
