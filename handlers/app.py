@@ -14,6 +14,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Translator
+from bot.menus import coordinator_menu_languages
 from bot.outbox import Outbox
 from bot.round_cache import RoundCache
 from bot.services import Services
@@ -21,7 +22,6 @@ from handlers.context import AlumniApplication, BotContext
 from handlers.menus import publish_coordinator_menu, publish_member_menu
 from handlers.sender import TelegramSender
 from handlers.update_order import PerChatUpdateProcessor
-from storage import members as member_store
 from storage.db import Database
 
 logger = logging.getLogger(__name__)
@@ -111,10 +111,7 @@ async def _publish_menus(application: AlumniApplication) -> None:
         logger.warning(
             "menu_publish_failed scope=members error=%s", services.settings.redact(str(error))
         )
-    for coordinator_id in services.settings.coordinator_ids:
-        async with services.db.session() as session:
-            member = await member_store.get_member(session, telegram_id=coordinator_id)
-        language = services.translate.language_for(member.language if member else None)
+    for coordinator_id, language in await coordinator_menu_languages(services):
         published = await publish_coordinator_menu(
             application.bot, services.translate, chat_id=coordinator_id, language=language
         )

@@ -48,7 +48,8 @@ async def tg(sandbox: SandboxServer) -> AsyncIterator[Bot]:
     async with Bot(
         sandbox.token,
         base_url=sandbox.base_url,
-        request=HTTPXRequest(read_timeout=2, connect_timeout=2),
+        # Generous: on a loaded machine connecting alone can take seconds; hang tests use their own.
+        request=HTTPXRequest(read_timeout=10, connect_timeout=10),
         get_updates_request=HTTPXRequest(read_timeout=8),
     ) as bot:
         yield bot
