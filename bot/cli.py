@@ -11,7 +11,7 @@ import threading
 from collections.abc import Sequence
 from typing import TextIO
 
-from bot.config import SettingsError, load_settings
+from bot.config import SettingsError, TokenRejected, load_settings
 from bot.logging_setup import configure_logging
 
 EXIT_CONFIG = 2
@@ -66,6 +66,15 @@ def run() -> int:
 
     try:
         run_polling(settings)
+    except TokenRejected:
+        # The operator's mistake, not a crash: one line, in both languages, no traceback.
+        print(
+            "BOT_TOKEN wurde von Telegram abgelehnt (widerrufen oder vertippt?); "
+            "bitte bei @BotFather prüfen. / Telegram rejected BOT_TOKEN (revoked or mistyped?); "
+            "check it with @BotFather.",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
     except Exception as error:
         # Logged through the redacting handler: a traceback may quote the URL with the token.
         logger.exception("bot_crashed error=%s", type(error).__name__)

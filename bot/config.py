@@ -20,6 +20,10 @@ TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 SUPPORTED_LANGUAGES = ("de", "en")
 
 
+class TokenRejected(Exception):
+    """Telegram refused BOT_TOKEN (revoked or mistyped): the operator must fix the settings."""
+
+
 def parse_duration(value: object) -> dt.timedelta:
     """Accept `90s`, `15m`, `3h`, `14d`, `1h30m`, a bare number of seconds or a timedelta."""
     if isinstance(value, dt.timedelta):
@@ -31,8 +35,18 @@ def parse_duration(value: object) -> dt.timedelta:
         if seconds is None and value.strip().replace(".", "", 1).isdigit():
             seconds = float(value)
         if seconds is not None:
-            return dt.timedelta(seconds=seconds)
+            return _timedelta(seconds)
     raise ValueError("expected a duration such as 90s, 15m, 3h or 14d")
+
+
+# Far beyond any sensible setting, and far inside what datetime arithmetic can hold.
+LONGEST_DURATION = dt.timedelta(days=3650)
+
+
+def _timedelta(seconds: float) -> dt.timedelta:
+    if not seconds <= LONGEST_DURATION.total_seconds():  # also catches inf and nan
+        raise ValueError(f"too long: at most {LONGEST_DURATION.days} days")
+    return dt.timedelta(seconds=seconds)
 
 
 Duration = Annotated[dt.timedelta, BeforeValidator(parse_duration)]

@@ -40,10 +40,12 @@ class Migrated:
 
 @dataclass(frozen=True)
 class Failed:
-    """Not delivered. `transient` failures (server errors, timeouts) may succeed later."""
+    """Not delivered. `transient` failures (server errors, timeouts) may succeed later;
+    `maybe_delivered` means the call timed out, so Telegram may have delivered it anyway."""
 
     reason: str
     transient: bool
+    maybe_delivered: bool = False
 
 
 Outcome = Delivered | RetryAfter | Unreachable | Migrated | Failed

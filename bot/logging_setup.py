@@ -119,3 +119,5 @@ def configure_logging(
     logging.getLogger("apscheduler").setLevel(max(logging.INFO, root.level))
     logging.getLogger("aiosqlite").setLevel(logging.INFO)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # Migrations announce themselves at INFO on every start; only problems matter there.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))

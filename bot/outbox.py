@@ -1,11 +1,24 @@
 """One database-backed delivery path for everything the bot sends on its own.
 
 Features *enqueue* rows (in their own transaction, next to the domain change that causes them);
-the worker delivers them. A purpose key makes enqueuing idempotent; a row is claimed (committed
-as `sending`) before the HTTP call, so a crash can at worst lose that one send, never repeat it.
-Pacing and `retry_after` come from PTB's AIORateLimiter on the bot (a 429 that outlasts its
-retries reschedules the row); 5xx and timeouts are retried here with exponential backoff; 403
-marks the chat unreachable; group migrations are followed.
+the worker delivers them. Pacing and `retry_after` come from PTB's AIORateLimiter on the bot (a
+429 that outlasts its retries reschedules the row); server errors and timeouts are retried with
+exponential backoff; 403 marks the chat unreachable; group migrations are followed.
+
+What holds, exactly (the one place that says it):
+- A purpose key is queued at most once: enqueuing the same key again does nothing.
+- A row is first *reserved* for a cycle (committed), then marked *sending* (committed) right
+  before its HTTP call. A crash loses nothing reserved: on start those rows go back to the
+  queue. Only a row whose call had begun is uncertain, because Telegram may have delivered it.
+- Uncertain rows (a crash mid-call, or a call that timed out) are resent only for the kinds
+  registered in `at_least_once` (check-in prompts and reminders: a prompt twice is better than
+  none); every other kind (digest parts, notices) is at most once: the row is marked failed
+  with the reason, never sent twice. The Bot API has no idempotency key, so no choice gives
+  exactly-once for a call whose answer was lost.
+- Server errors (5xx) and connection errors before the request was sent are retried for every
+  kind, up to SEND_MAX_ATTEMPTS.
+- A "still wanted?" check that says no withdraws the row; one that fails (a passing database
+  error) leaves it queued and asks again after a backoff.
 
 Rows for one chat are sent one after another in queue order (a digest in three parts must
 arrive as 1, 2, 3); different chats are served concurrently. When a chat has to wait (retry,
@@ -76,6 +89,8 @@ class Outbox:
     # By purpose-key prefix; a row found unwanted when due is withdrawn instead of sent.
     still_wanted: dict[str, WantedCheck] = field(default_factory=dict)
     unreachable_hooks: list[UnreachableHook] = field(default_factory=list)
+    # Purpose-key prefixes resent when it is uncertain whether they arrived (see above).
+    at_least_once: set[str] = field(default_factory=set)
     # How many delivery cycles the worker has finished; lets tests await outcomes (no sleeps).
     cycles: int = 0
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -131,15 +146,33 @@ class Outbox:
 
     async def start(self, sender: Sender) -> None:
         self.sender = sender
-        async with self.db.session() as session:
-            abandoned = await store.abandon_in_flight(
-                session, reason="interrupted while sending; not repeated to avoid a duplicate"
-            )
-            await session.commit()
-        if abandoned:
-            logger.warning("outbox_abandoned_in_flight count=%d", abandoned)
+        await self._recover()
         self._stopping = False
         self._task = asyncio.create_task(self._run(), name="outbox-worker")
+
+    async def _recover(self) -> None:
+        """After a stop or crash: reserved rows go back to the queue; rows whose call had begun
+        are resent or given up according to their kind."""
+        async with self.db.write() as session:
+            requeued = await store.requeue_reserved(session)
+            resent = given_up = 0
+            for row in await store.in_flight(session):
+                if self._resend_when_uncertain(row):
+                    row.status, row.error = DeliveryStatus.PENDING, "interrupted while sending"
+                    resent += 1
+                else:
+                    row.status, row.payload = DeliveryStatus.FAILED, {}
+                    row.error = "interrupted while sending; may have arrived, not repeated"
+                    given_up += 1
+                session.add(row)
+            await session.commit()
+        if requeued or resent or given_up:
+            logger.warning(
+                "outbox_recovered requeued=%d resent=%d given_up=%d", requeued, resent, given_up
+            )
+
+    def _resend_when_uncertain(self, row: OutboxMessage) -> bool:
+        return any(row.purpose_key.startswith(prefix) for prefix in self.at_least_once)
 
     async def stop(self) -> None:
         self._stopping = True
@@ -188,13 +221,17 @@ class Outbox:
             due = list(await store.due_messages(session, now=self.clock.now(), limit=BATCH_SIZE))
             rows: list[OutboxMessage] = []
             for row in due:
-                if await self._wanted(session, row):
-                    row.status = DeliveryStatus.SENDING
+                wanted = await self._wanted(session, row)
+                if wanted is True:
+                    row.status = DeliveryStatus.RESERVED
                     row.attempts += 1
                     rows.append(row)
-                else:
+                elif wanted is False:
                     row.status, row.payload = DeliveryStatus.WITHDRAWN, {}
                     row.error = "no longer wanted when it fell due"
+                else:  # the check itself failed: ask again later, keep the message
+                    row.not_before = self.clock.now() + self.settings.send_retry_backoff
+                    row.error = "still-wanted check failed; asking again"
                 session.add(row)
             await session.commit()
         if not due:
@@ -211,16 +248,17 @@ class Outbox:
         await asyncio.gather(*(deliver_chat(chat_rows) for chat_rows in by_chat.values()))
         return len(due)
 
-    async def _wanted(self, session: Any, row: OutboxMessage) -> bool:
+    async def _wanted(self, session: Any, row: OutboxMessage) -> bool | None:
+        """True: send; False: withdraw; None: the check failed, decide later."""
         for prefix, check in self.still_wanted.items():
             if not row.purpose_key.startswith(prefix):
                 continue
             try:
                 wanted = await check(session, row, self.clock.now())
             except Exception:
-                # A broken check must not stall the queue (the row would be due again at once).
+                # Not a "no": a passing error must not withdraw the message for good.
                 logger.exception("outbox_wanted_check_failed key=%s", row.purpose_key)
-                wanted = False
+                return None
             if not wanted:
                 logger.info("outbox_withdrawn key=%s reason=not_wanted", row.purpose_key)
                 return False
@@ -248,7 +286,12 @@ class Outbox:
         Returns None to go on with the chat's next row, a time until which `rest` waits, or
         `_CHAT_DONE` when `rest` was settled already (the chat is unreachable).
         """
-        assert self.sender is not None
+        assert self.sender is not None and row.id is not None
+        async with self.db.write() as session:
+            began = await store.mark_sending(session, row_id=row.id)
+            await session.commit()
+        if not began:  # withdrawn or erased since it was reserved
+            return None
         outcome = await self.sender.send(
             chat_id=row.chat_id, method=row.method, payload=row.payload
         )
@@ -263,6 +306,11 @@ class Outbox:
                 return _CHAT_DONE
             case RetryAfter(delay=delay, reason=reason):
                 return await self._reschedule(row, delay, reason, count_attempt=False)
+            case Failed(reason=reason, maybe_delivered=True) if not self._resend_when_uncertain(
+                row
+            ):
+                error = f"timed out; may have arrived, not repeated: {reason}"
+                await self._finish(row, DeliveryStatus.FAILED, error=error)
             case Failed(reason=reason, transient=True):
                 if row.attempts < self.settings.send_max_attempts:
                     backoff = self.settings.send_retry_backoff * (2 ** (row.attempts - 1))

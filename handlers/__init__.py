@@ -110,6 +110,8 @@ def _register_rounds(application: AlumniApplication) -> None:
     )
     application.add_handler(CallbackQueryHandler(checkin_handler.on_button, pattern=r"^ci:"))
     application.services.outbox.still_wanted["checkin:"] = rounds_handler.still_wanted
+    # A prompt or reminder twice is better than none when a crash leaves it uncertain.
+    application.services.outbox.at_least_once.add("checkin:")
     guarded: tuple[tuple[str, Any], ...] = (
         ("round", rounds_handler.round_command),
         ("questions", questions_handler.questions_command),

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.clock import Clock
-from bot.config import Settings
+from bot.config import Settings, TokenRejected
 from bot.i18n import Translator
 from bot.menus import coordinator_menu_languages
 from bot.outbox import Outbox
 from bot.round_cache import RoundCache
 from bot.services import Services
 from handlers.context import AlumniApplication, BotContext
+from handlers.intake import Intake
 from handlers.menus import publish_coordinator_menu, publish_member_menu
 from handlers.sender import TelegramSender
 from handlers.update_order import PerChatUpdateProcessor
@@ -75,6 +78,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Alum
         .pool_timeout(timeout)
         .get_updates_read_timeout(settings.poll_timeout.total_seconds() + timeout)
         .concurrent_updates(PerChatUpdateProcessor())
+        .updater(None)  # handlers.intake fetches updates and confirms only what is handled
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
@@ -132,12 +136,40 @@ async def _post_shutdown(application: Application) -> None:  # type: ignore[type
 
 
 def run_polling(settings: Settings) -> None:
+    """Run until SIGINT or SIGTERM; TokenRejected when Telegram refuses the token."""
+    try:
+        asyncio.run(_serve(settings))
+    except InvalidToken as error:
+        raise TokenRejected() from error
+
+
+async def _serve(settings: Settings) -> None:
     application = build_application(settings)
-    application.run_polling(
-        allowed_updates=ALLOWED_UPDATES,
-        timeout=int(settings.poll_timeout.total_seconds()),
-        drop_pending_updates=False,
-    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with running(application, poll_timeout=settings.poll_timeout.total_seconds()):
+        await stop.wait()
+
+
+async def _initialize(application: AlumniApplication) -> None:
+    """`getMe` until Telegram answers: after a reboot the network may not be up yet."""
+    delay = 1.0
+    while True:
+        try:
+            await application.initialize()
+            return
+        except InvalidToken:
+            raise
+        except NetworkError as error:
+            logger.warning(
+                "telegram_unreachable_at_start error=%s retry_in=%.0fs",
+                type(error).__name__,
+                delay,
+            )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 60.0)
 
 
 @asynccontextmanager
@@ -148,20 +180,23 @@ async def running(
 
     Used by tests, the demo and benchmarks: the same hooks in the same order.
     """
-    assert application.updater is not None
-    await application.initialize()
+    await _initialize(application)
+    intake = Intake(
+        application,
+        application.services,
+        poll_timeout=poll_timeout,
+        allowed_updates=ALLOWED_UPDATES,
+    )
+    application.intake = intake
     try:
         if application.post_init:
             await application.post_init(application)
-        await application.updater.start_polling(
-            poll_interval=0, timeout=int(poll_timeout), allowed_updates=ALLOWED_UPDATES
-        )
         await application.start()
+        await intake.start()
         try:
             yield application
         finally:
-            if application.updater.running:
-                await application.updater.stop()
+            await intake.stop()
             if application.running:
                 await application.stop()
                 if application.post_stop:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.services import Services
+
+if TYPE_CHECKING:
+    from handlers.intake import Intake
 
 
 class AlumniApplication(Application):  # type: ignore[type-arg]
@@ -15,6 +18,7 @@ class AlumniApplication(Application):  # type: ignore[type-arg]
     def __init__(self, *, services: Services, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.services = services
+        self.intake: Intake | None = None  # set while running (handlers.app.running)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -10,7 +10,14 @@ from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 
 from bot import delivery
 
@@ -39,6 +46,8 @@ class TelegramSender:
             return delivery.RetryAfter(delay, f"flood control: {self._reason(exc)}")
         except BadRequest as exc:
             return delivery.Failed(self._reason(exc), transient=False)
+        except TimedOut as exc:  # the request went out; only the answer is missing
+            return delivery.Failed(self._reason(exc), transient=True, maybe_delivered=True)
         except NetworkError as exc:  # 5xx, timeouts, connection errors
             return delivery.Failed(self._reason(exc), transient=True)
         except Exception as exc:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,10 @@ from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.intake import record_handled_sync
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -26,6 +31,30 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+# The Telegram update being handled in this task (set by the intake loop). Every transaction
+# that commits while it is set also records the update as handled, atomically with its effects,
+# so a re-delivery after a crash is recognised and skipped.
+@dataclass
+class HandlingUpdate:
+    update_id: int
+    recorded: bool = False  # a transaction of its handling has committed the record
+
+
+handling_update: ContextVar[HandlingUpdate | None] = ContextVar("handling_update", default=None)
+
+
+class _IntakeSession(Session):
+    """The sync session behind every AsyncSession of ours."""
+
+
+@event.listens_for(_IntakeSession, "before_commit")
+def _record_update(session: Session) -> None:
+    current = handling_update.get()
+    if current is not None:
+        record_handled_sync(session, update_id=current.update_id)
+        current.recorded = True
 
 
 def create_engine(database_url: str) -> AsyncEngine:
@@ -58,7 +87,10 @@ class Database:
         self.url = database_url
         self.engine = create_engine(database_url)
         self._sessions = async_sessionmaker(
-            self.engine, class_=AsyncSession, expire_on_commit=False
+            self.engine,
+            class_=AsyncSession,
+            sync_session_class=_IntakeSession,
+            expire_on_commit=False,
         )
         # SQLite allows one writer; serialising our own writes avoids "database is locked".
         self.write_lock = asyncio.Lock()

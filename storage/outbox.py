@@ -60,14 +60,35 @@ async def next_due_time(session: AsyncSession) -> dt.datetime | None:
     return result.first()
 
 
-async def abandon_in_flight(session: AsyncSession, *, reason: str) -> int:
-    """Rows claimed before a crash: the send may or may not have happened; never resend."""
+async def requeue_reserved(session: AsyncSession) -> int:
+    """Rows claimed before a crash whose call never began: back to the queue, claim uncounted."""
     result = await session.exec(
         update(OutboxMessage)
-        .where(col(OutboxMessage.status) == DeliveryStatus.SENDING)
-        .values(status=DeliveryStatus.FAILED, error=reason)
+        .where(col(OutboxMessage.status) == DeliveryStatus.RESERVED)
+        .values(status=DeliveryStatus.PENDING, attempts=OutboxMessage.attempts - 1)
     )
     return int(result.rowcount)
+
+
+async def in_flight(session: AsyncSession) -> Sequence[OutboxMessage]:
+    """Rows whose call had begun when the bot stopped: they may or may not have arrived."""
+    result = await session.exec(
+        select(OutboxMessage).where(col(OutboxMessage.status) == DeliveryStatus.SENDING)
+    )
+    return result.all()
+
+
+async def mark_sending(session: AsyncSession, *, row_id: int) -> bool:
+    """The call for this reserved row begins now; False if it was taken back meanwhile."""
+    result = await session.exec(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id) == row_id,
+            col(OutboxMessage.status) == DeliveryStatus.RESERVED,
+        )
+        .values(status=DeliveryStatus.SENDING)
+    )
+    return int(result.rowcount) == 1
 
 
 async def release(session: AsyncSession, *, ids: list[int], not_before: dt.datetime | None) -> None:
@@ -84,7 +105,7 @@ async def release(session: AsyncSession, *, ids: list[int], not_before: dt.datet
         update(OutboxMessage)
         .where(
             col(OutboxMessage.id).in_(ids),
-            col(OutboxMessage.status) == DeliveryStatus.SENDING,
+            col(OutboxMessage.status) == DeliveryStatus.RESERVED,
         )
         .values(**values)
     )
@@ -106,7 +127,9 @@ async def move_chat(session: AsyncSession, *, old_chat_id: int, new_chat_id: int
         update(OutboxMessage)
         .where(
             col(OutboxMessage.chat_id) == old_chat_id,
-            col(OutboxMessage.status).in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+            col(OutboxMessage.status).in_(
+                [DeliveryStatus.PENDING, DeliveryStatus.RESERVED, DeliveryStatus.SENDING]
+            ),
         )
         .values(chat_id=new_chat_id)
     )

@@ -43,7 +43,8 @@ def _telegram_id(*, unique: bool = False, index: bool = False, nullable: bool = 
 
 class DeliveryStatus(StrEnum):
     PENDING = "pending"
-    SENDING = "sending"  # claimed by the worker; the outcome of the HTTP call is not known yet
+    RESERVED = "reserved"  # claimed for the current delivery cycle; no call made yet
+    SENDING = "sending"  # the HTTP call has begun; its outcome is not known yet
     SENT = "sent"
     FAILED = "failed"
     UNREACHABLE = "unreachable"
@@ -257,3 +258,19 @@ class Digest(SQLModel, table=True):
     round_id: int = Field(foreign_key="round.id", ondelete="CASCADE")
     kind: str = Field(max_length=16)  # "scheduled"
     created_at: dt.datetime = _created_at()
+
+
+# --------------------------------------------------------------------------------------------
+# Intake (migration 0005): which updates were handled, so a re-delivered one is skipped
+# --------------------------------------------------------------------------------------------
+
+
+class HandledUpdate(SQLModel, table=True):
+    """Written in the same transaction as an update's effects (see `storage.db`)."""
+
+    __tablename__ = "handled_update"
+
+    update_id: int = Field(
+        primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False}
+    )
+    handled_at: dt.datetime = _created_at()

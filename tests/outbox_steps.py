@@ -10,7 +10,7 @@ from bot.sandbox.harness import Harness
 from storage import outbox as outbox_store
 from storage.tables import DeliveryStatus, OutboxMessage
 
-BUSY = {DeliveryStatus.PENDING, DeliveryStatus.SENDING}
+BUSY = {DeliveryStatus.PENDING, DeliveryStatus.RESERVED, DeliveryStatus.SENDING}
 
 
 async def outbox_rows(bot: Harness, prefix: str = "") -> list[OutboxMessage]:

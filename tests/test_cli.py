@@ -107,8 +107,8 @@ async def test_a_rejected_token_fails_without_showing_it(tmp_path: Path) -> None
         code, _, err = await run_bot_cli(
             tmp_path, "run", BOT_TOKEN=wrong, BOT_API_BASE_URL=sandbox.base_url
         )
-    assert code == 1
-    assert "InvalidToken" in err
+    assert code == 2
+    assert "BOT_TOKEN" in err and "abgelehnt" in err and "Traceback" not in err
     assert wrong not in err and "Z" * 35 not in err
 
 

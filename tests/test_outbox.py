@@ -11,6 +11,7 @@ import datetime as dt
 
 import pytest
 from checkin_steps import QUIET_HOURS, next_local_time, quiet_evening
+from outbox_steps import settled_rows
 from sqlmodel import select
 
 from bot.outbox import Outbox, document_payload, message_payload
@@ -155,22 +156,26 @@ async def test_rows_queued_while_the_bot_was_down_go_out_after_start(bot: Harnes
     assert (await settled(bot, f"test:down:{ben.id}")).status == DeliveryStatus.SENT
 
 
-async def test_a_row_in_flight_at_a_crash_is_never_sent_again(bot: Harness) -> None:
-    anna = started(bot, "Anna")
-    await bot.stop()
-    # What a crash leaves behind: a claimed row whose HTTP call may or may not have happened.
+async def _crashed_row(bot: Harness, key: str, chat_id: int, text: str, status: str) -> None:
+    """What a crash leaves behind: a row claimed for a cycle, or one whose call had begun."""
     async with bot.services.db.write() as session:
         session.add(
             OutboxMessage(
-                purpose_key="test:crash",
-                chat_id=anna.id,
+                purpose_key=key,
+                chat_id=chat_id,
                 method="send_message",
-                payload=message_payload("vielleicht schon da"),
-                status=DeliveryStatus.SENDING,
+                payload=message_payload(text),
+                status=status,
                 attempts=1,
             )
         )
         await session.commit()
+
+
+async def test_a_row_in_flight_at_a_crash_is_never_sent_again(bot: Harness) -> None:
+    anna = started(bot, "Anna")
+    await bot.stop()
+    await _crashed_row(bot, "test:crash", anna.id, "vielleicht schon da", DeliveryStatus.SENDING)
     await enqueue(bot, "test:after-crash", anna.id, "danach")  # bot stopped: only queued
 
     await bot.start()
@@ -179,11 +184,67 @@ async def test_a_row_in_flight_at_a_crash_is_never_sent_again(bot: Harness) -> N
     assert crashed.status == DeliveryStatus.FAILED
     assert crashed.error is not None and "not repeated" in crashed.error
     assert [m.text for m in anna.messages] == ["danach"]
+    anna.assert_all_read()
+
+
+async def test_reserved_rows_go_out_after_a_crash(bot: Harness) -> None:
+    """Claimed for a cycle, no call made yet: the crash must not write them off."""
+    anna = started(bot, "Anna")
+    await bot.stop()
+    for part in (1, 2, 3):
+        await _crashed_row(
+            bot, f"digest:round:9:group:part:{part}", anna.id, f"Teil {part}", "reserved"
+        )
+    await bot.start()
+    for part in (1, 2, 3):
+        await anna.expect(f"Teil {part}")
+    rows = await settled_rows(bot, "digest:round:9:")
+    assert [(row.status, row.attempts) for row in rows] == [(DeliveryStatus.SENT, 1)] * 3
+    anna.assert_all_read()
+
+
+async def test_an_uncertain_prompt_is_sent_again_after_a_crash(bot: Harness) -> None:
+    """Check-in prompts are at least once: better twice than never."""
+    anna = started(bot, "Anna")
+    await bot.stop()
+    await _crashed_row(bot, "checkin:test:prompt", anna.id, "Frage?", "sending")
+    await bot.start()
+    await anna.expect("Frage?")
+    assert (await settled(bot, "checkin:test:prompt")).status == DeliveryStatus.SENT
+
+
+@pytest.mark.parametrize("settings_overrides", [{"request_timeout": dt.timedelta(seconds=0.3)}])
+async def test_a_timed_out_digest_part_is_not_repeated(bot: Harness) -> None:
+    """The call went out and its answer was lost: Telegram may have delivered it."""
+    anna = started(bot, "Anna")
+    bot.server.hang_next(methods={"sendMessage"})
+    await enqueue(bot, "digest:round:9:group:part:1", anna.id, "Teil 1")
+    failed = await settled(bot, "digest:round:9:group:part:1")
+    assert failed.status == DeliveryStatus.FAILED and failed.attempts == 1
+    assert failed.error is not None and "may have arrived" in failed.error
+    assert send_calls(bot, anna.id) == 1
+
+
+async def test_a_failing_still_wanted_check_keeps_the_message(bot: Harness) -> None:
+    anna = started(bot, "Anna")
+    answers = iter([RuntimeError("database is locked"), True])
+
+    async def flaky(session: object, row: OutboxMessage, now: dt.datetime) -> bool:
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    bot.services.outbox.still_wanted["test:flaky"] = flaky
+    await enqueue(bot, "test:flaky", anna.id, "trotzdem da")
+    await anna.expect("trotzdem da")
+    assert (await settled(bot, "test:flaky")).status == DeliveryStatus.SENT
 
 
 @pytest.mark.parametrize("settings_overrides", [{"request_timeout": dt.timedelta(seconds=0.3)}])
 async def test_a_restart_during_a_hanging_send_delivers_exactly_once(bot: Harness) -> None:
     anna = started(bot, "Anna")
+    bot.services.outbox.at_least_once.add("test:hang")  # the sandbox's hang never delivers
     bot.server.hang_next(methods={"sendMessage"})
     await enqueue(bot, "test:hang", anna.id, "einmal")
     await anna.wait_until(lambda: send_calls(bot, anna.id) == 1, "the send to start")
@@ -245,6 +306,7 @@ async def test_5xx_is_retried_with_backoff_and_order_is_kept(bot: Harness) -> No
 @pytest.mark.parametrize("settings_overrides", [{"request_timeout": dt.timedelta(seconds=0.3)}])
 async def test_a_hanging_call_is_retried(bot: Harness) -> None:
     anna = started(bot, "Anna")
+    bot.services.outbox.at_least_once.add("test:slow")
     bot.server.hang_next(methods={"sendMessage"})
     await enqueue(bot, "test:slow", anna.id, "angekommen")
     await anna.expect("angekommen")

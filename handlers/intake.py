@@ -1,0 +1,143 @@
+"""Our own getUpdates loop: an update is confirmed to Telegram only once it is handled.
+
+PTB's polling confirms a batch (the next `offset`) before its handlers have run, so a crash in
+between loses what members had just sent. Here the offset advances past an update only when it
+and every update before it are finished; updates run concurrently across chats and in order
+within a chat (the application's update processor). An update that arrives again after a crash
+is skipped if its effects were committed (the handled-update ids, recorded in the same
+transaction as those effects by `storage.db`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.ext import Application
+
+from bot.intake import already_handled, mark_handled, prune_handled_updates
+from bot.services import Services
+from storage.db import HandlingUpdate, handling_update
+
+logger = logging.getLogger(__name__)
+
+BACKOFF_START = 1.0
+BACKOFF_MAX = 60.0
+KEEP_HANDLED_IDS = dt.timedelta(days=2)  # Telegram drops unconfirmed updates after 24 hours
+
+
+class Intake:
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        services: Services,
+        *,
+        poll_timeout: float,
+        allowed_updates: list[str],
+    ) -> None:
+        self.application = application
+        self.services = services
+        self.poll_timeout = poll_timeout
+        self.allowed_updates = allowed_updates
+        self._in_flight: dict[int, asyncio.Task[None]] = {}
+        self._finished: set[int] = set()
+        self._confirm_below: int | None = None
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        # Updates handled since start; lets tests and the crash bench await progress.
+        self.handled = 0
+
+    async def start(self) -> None:
+        services = self.services
+        await prune_handled_updates(services, before=services.clock.now() - KEEP_HANDLED_IDS)
+        self._stopping.clear()
+        self._task = asyncio.create_task(self._poll(), name="intake")
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop fetching, let running updates finish, confirm what is done."""
+        self._stopping.set()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._in_flight:
+            await asyncio.wait(list(self._in_flight.values()), timeout=grace)
+        with contextlib.suppress(Exception):  # best effort: unconfirmed ones are skipped later
+            if self._advance() is not None:
+                await self.application.bot.get_updates(offset=self._confirm_below, timeout=0)
+
+    async def _poll(self) -> None:
+        backoff = BACKOFF_START
+        while not self._stopping.is_set():
+            try:
+                updates = await self.application.bot.get_updates(
+                    offset=self._advance(),
+                    timeout=int(self.poll_timeout),
+                    allowed_updates=self.allowed_updates,
+                )
+            except InvalidToken:
+                raise
+            except RetryAfter as error:
+                await asyncio.sleep(_seconds(error.retry_after))
+                continue
+            except (NetworkError, TimedOut, Conflict) as error:
+                # Network not up yet, Telegram answering 5xx, another poller: wait and go on.
+                logger.warning(
+                    "get_updates_failed error=%s retry_in=%.0fs", type(error).__name__, backoff
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, BACKOFF_MAX)
+                continue
+            backoff = BACKOFF_START
+            for update in updates:
+                seen = update.update_id in self._in_flight or update.update_id in self._finished
+                below = self._confirm_below is not None and update.update_id < self._confirm_below
+                if not seen and not below:
+                    self._in_flight[update.update_id] = asyncio.create_task(
+                        self._handle(update), name=f"update-{update.update_id}"
+                    )
+
+    async def _handle(self, update: Update) -> None:
+        application, services = self.application, self.services
+        current = HandlingUpdate(update.update_id)
+        token = handling_update.set(current)
+        try:
+            if await already_handled(services, update_id=update.update_id):
+                logger.info("update_skipped id=%s reason=handled_before", update.update_id)
+            else:
+                await application.update_processor.process_update(
+                    update, application.process_update(update)
+                )
+                if not current.recorded:  # it wrote nothing: its effects are done now
+                    await mark_handled(services, update_id=update.update_id)
+        except Exception:
+            # Handlers report their own errors; this is the intake's own bookkeeping failing.
+            # Leave the update unconfirmed: it comes again and is handled or skipped then.
+            logger.exception("update_intake_failed id=%s", update.update_id)
+            self._in_flight.pop(update.update_id, None)
+            return
+        finally:
+            handling_update.reset(token)
+        self._in_flight.pop(update.update_id, None)
+        self._finished.add(update.update_id)
+        self.handled += 1
+
+    def _advance(self) -> int | None:
+        """The offset to send: just past the last update before which everything is done."""
+        if self._finished:
+            lowest_open = min(self._in_flight, default=None)
+            done = [i for i in self._finished if lowest_open is None or i < lowest_open]
+            if done:
+                self._confirm_below = max(done) + 1
+                self._finished.difference_update(done)
+        return self._confirm_below
+
+
+def _seconds(value: float | dt.timedelta) -> float:
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)

@@ -1,0 +1,28 @@
+"""Handled update ids: acknowledge to Telegram only what is done, skip what comes again.
+
+Revision ID: 0005
+Revises: 0004
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+import storage.types
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "handled_update",
+        sa.Column("update_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("handled_at", storage.types.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("update_id"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("handled_update")
