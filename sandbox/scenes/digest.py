@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.sandbox.driver import Group, Person
-from bot.sandbox.harness import Harness
 from bot.themes import hashtags, lexicon_for
+from sandbox.driver import Group, Person
+from sandbox.harness import Harness
 from storage import chats as chat_store
 from storage import rounds as round_store
 from storage.tables import (
@@ -32,7 +32,7 @@ from storage.tables import (
 from storage.types import utcnow
 
 if TYPE_CHECKING:
-    from bot.demo import Transcript
+    from sandbox.demo import Transcript
 
 FALLBACK_QUESTIONS = (
     "Was beschäftigt dich gerade in deinem Netzwerk?",

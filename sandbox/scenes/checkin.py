@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import select
 
-from bot.sandbox.driver import Person
-from bot.sandbox.harness import Harness
+from sandbox.driver import Person
+from sandbox.harness import Harness
 from storage.tables import Cohort, Member
 from storage.types import utcnow
 
 if TYPE_CHECKING:
-    from bot.demo import Transcript
+    from sandbox.demo import Transcript
 
 
 async def _member(

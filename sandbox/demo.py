@@ -9,11 +9,11 @@ import textwrap
 from pathlib import Path
 from typing import TextIO
 
-from bot import checkin_demo, digest_demo
 from bot.logging_setup import configure_logging
-from bot.sandbox.driver import ChatView, Person
-from bot.sandbox.harness import FAST_LIMITS, Harness, sandbox_settings
-from bot.sandbox.server import SandboxServer, SentMessage
+from sandbox.driver import ChatView, Person
+from sandbox.harness import FAST_LIMITS, Harness, sandbox_settings
+from sandbox.scenes import checkin, digest
+from sandbox.server import SandboxServer, SentMessage
 from storage import members as member_store
 
 WIDTH = 78
@@ -70,8 +70,8 @@ async def play(harness: Harness, transcript: Transcript) -> None:
         await transcript.say(person, "/start")
     await transcript.say(anna, "/help")
     await _onboarding(harness, transcript, anna)
-    await checkin_demo.scene(harness, transcript, anna)  # leaves the round open
-    await digest_demo.scene(harness, transcript)  # last: the round's digest
+    await checkin.scene(harness, transcript, anna)  # leaves the round open
+    await digest.scene(harness, transcript)  # last: the round's digest
 
 
 async def _onboarding(harness: Harness, transcript: Transcript, anna: Person) -> None:
