@@ -29,10 +29,10 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageH
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot import rounds
-from bot.sandbox.driver import Person, World
-from bot.sandbox.harness import FAST_LIMITS, Harness, sandbox_settings
-from bot.sandbox.server import SandboxServer
 from handlers.app import running
+from sandbox.driver import Person, World
+from sandbox.harness import FAST_LIMITS, Harness, sandbox_settings
+from sandbox.server import SandboxServer
 from storage import rounds as round_store
 from storage.tables import Answer, Member, Question
 from storage.types import utcnow

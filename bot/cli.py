@@ -42,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "run"
     if command == "demo":
-        from bot.demo import run_demo
+        from sandbox.demo import run_demo
 
         return asyncio.run(run_demo())
     if command == "sandbox":
@@ -84,8 +84,8 @@ def run() -> int:
 
 async def run_sandbox(port: int, stdin: TextIO, stdout: TextIO) -> int:
     """Serve the sandbox until SIGINT/SIGTERM; lines `Name: text` on stdin are sent as Name."""
-    from bot.sandbox.driver import Person, World
-    from bot.sandbox.server import SandboxServer
+    from sandbox.driver import Person, World
+    from sandbox.server import SandboxServer
 
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()

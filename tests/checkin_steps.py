@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import factories
 from sqlmodel import col, select
 
-from bot.sandbox.driver import Person
-from bot.sandbox.harness import Harness
+from sandbox.driver import Person
+from sandbox.harness import Harness
 from storage.tables import Answer, Member, OutboxMessage, Participation, Round, RoundQuestion
 
 DEFAULT_QUESTION_COUNT = 5

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox.harness import FAST_LIMITS, Harness, sandbox_settings
-from bot.sandbox.server import SandboxLimits, SandboxServer
+from sandbox.harness import FAST_LIMITS, Harness, sandbox_settings
+from sandbox.server import SandboxLimits, SandboxServer
 from storage.db import Database
 
 COORDINATOR_ID = 900_001  # the sandbox user created by the `coordinator` fixture gets this id

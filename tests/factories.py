@@ -10,8 +10,8 @@ import datetime as dt
 
 from sqlmodel import select
 
-from bot.sandbox.driver import Group, Person
-from bot.sandbox.harness import Harness
+from sandbox.driver import Group, Person
+from sandbox.harness import Harness
 from storage.tables import (
     Answer,
     Chat,

@@ -6,8 +6,8 @@ import time
 
 from conftest import COORDINATOR_ID
 
-from bot.sandbox.driver import Group, Person
-from bot.sandbox.harness import Harness
+from sandbox.driver import Group, Person
+from sandbox.harness import Harness
 from storage import members as member_store
 from storage.tables import Member
 

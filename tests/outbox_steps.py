@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 
-from bot.sandbox.harness import Harness
+from sandbox.harness import Harness
 from storage import outbox as outbox_store
 from storage.tables import DeliveryStatus, OutboxMessage
 

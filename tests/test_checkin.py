@@ -20,7 +20,7 @@ from checkin_steps import (
 )
 
 from bot import rounds
-from bot.sandbox.harness import Harness
+from sandbox.harness import Harness
 from storage import rounds as rounds_store
 from storage.types import utcnow
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import httpx
 
-from bot.sandbox.driver import World
-from bot.sandbox.server import SandboxServer
+from sandbox.driver import World
+from sandbox.server import SandboxServer
 
 STARTUP_TIMEOUT = 20.0  # a cold interpreter importing PTB and SQLAlchemy
 

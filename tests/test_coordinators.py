@@ -13,8 +13,8 @@ from factories import cohort, member
 from member_steps import configured_coordinator, reply_in_group, stored
 from sqlmodel import select
 
-from bot.sandbox.driver import Person
-from bot.sandbox.harness import Harness
+from sandbox.driver import Person
+from sandbox.harness import Harness
 from storage import chats as chat_store
 from storage.tables import Chat, Cohort, Invite
 from storage.types import utcnow

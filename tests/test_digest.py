@@ -10,9 +10,9 @@ import factories
 from outbox_steps import outbox_rows, settled_rows
 from sqlmodel import select
 
-from bot.sandbox.driver import Person
-from bot.sandbox.harness import Harness
-from bot.sandbox.server import SentMessage
+from sandbox.driver import Person
+from sandbox.harness import Harness
+from sandbox.server import SentMessage
 from storage.tables import DeliveryStatus, Digest, Member
 
 FOERDERUNG = "Förderung & Finanzen"

@@ -6,8 +6,8 @@ import factories
 import pytest
 from outbox_steps import settled_rows
 
-from bot.sandbox.harness import Harness
-from bot.sandbox.server import SandboxLimits
+from sandbox.harness import Harness
+from sandbox.server import SandboxLimits
 from storage.tables import DeliveryStatus
 
 

@@ -13,7 +13,7 @@ from bot.digest_model import Audience, Selection, build_digest, effective_visibi
 from bot.digest_options import DigestOptions, OptionError, match_name, parse_options, tokens
 from bot.digest_render import render_csv, render_markdown, render_messages
 from bot.i18n import Translator
-from bot.sandbox.telegram_html import parse_html, utf16_length
+from sandbox.telegram_html import parse_html, utf16_length
 from storage.digests import AnswerRow, ParticipantRow, QuestionRow, RoundRows
 from storage.tables import Visibility
 

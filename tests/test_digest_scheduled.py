@@ -11,8 +11,8 @@ from outbox_steps import outbox_rows, settled_rows, until_outbox
 from sqlmodel import select
 
 from bot import digest, rounds
-from bot.sandbox.driver import ChatView, Group, Person
-from bot.sandbox.harness import Harness
+from sandbox.driver import ChatView, Group, Person
+from sandbox.harness import Harness
 from storage.tables import DeliveryStatus, Digest, Member, OutboxMessage, Round
 
 SOCIAL = "Social Media"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import factories
 from checkin_steps import answers, coordinator, open_round
 
-from bot.sandbox.harness import Harness
+from sandbox.harness import Harness
 
 
 async def test_an_edited_answer_is_not_taken_as_the_next_answer(bot: Harness) -> None:

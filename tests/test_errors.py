@@ -9,8 +9,8 @@ import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.sandbox.harness import Harness
 from handlers.context import BotContext
+from sandbox.harness import Harness
 
 
 async def broken(update: Update, context: BotContext) -> None:

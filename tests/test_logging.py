@@ -13,8 +13,8 @@ from telegram.ext import CommandHandler
 
 from bot.logging_setup import REDACTED, configure_logging, redact
 from bot.outbox import message_payload
-from bot.sandbox.harness import Harness
 from handlers.context import BotContext
+from sandbox.harness import Harness
 
 
 @pytest.fixture

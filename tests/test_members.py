@@ -10,7 +10,7 @@ from member_steps import stored
 
 from bot.members import OPEN_ENDED
 from bot.outbox import message_payload
-from bot.sandbox.harness import Harness
+from sandbox.harness import Harness
 from storage import outbox as outbox_store
 from storage.tables import DeliveryStatus
 from storage.types import utcnow

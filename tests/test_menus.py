@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from bot.sandbox.harness import Harness
 from handlers.menus import MENU, Audience
+from sandbox.harness import Harness
 
 COORDINATOR_ID = 900_001  # the id the conftest names as coordinator
 NEVER_STARTED_ID = 900_002

@@ -8,7 +8,7 @@ from factories import cohort, member
 from member_steps import configured_coordinator, consent, stored
 from sqlmodel import select
 
-from bot.sandbox.harness import Harness
+from sandbox.harness import Harness
 from storage.tables import Invite
 from storage.types import utcnow
 

@@ -15,10 +15,10 @@ from outbox_steps import settled_rows
 from sqlmodel import select
 
 from bot.outbox import Outbox, document_payload, message_payload
-from bot.sandbox.driver import Person
-from bot.sandbox.harness import Harness
-from bot.sandbox.server import SandboxLimits
 from bot.ui import Button
+from sandbox.driver import Person
+from sandbox.harness import Harness
+from sandbox.server import SandboxLimits
 from storage import chats as chat_store
 from storage import outbox as store
 from storage.db import Database

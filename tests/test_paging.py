@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from bot.paging import TELEGRAM_LIMIT, split_message
-from bot.sandbox.telegram_html import parse_html
+from sandbox.telegram_html import parse_html
 
 
 def test_short_output_is_one_unnumbered_message() -> None:

@@ -9,7 +9,7 @@ from member_steps import consent, stored
 from sqlmodel import select
 
 from bot.outbox import message_payload
-from bot.sandbox.harness import Harness
+from sandbox.harness import Harness
 from storage.tables import (
     Answer,
     OutboxMessage,

@@ -10,7 +10,7 @@ from checkin_steps import coordinator, open_round
 from sqlmodel import col, select
 
 import handlers.questions
-from bot.sandbox.harness import Harness
+from sandbox.harness import Harness
 from storage.tables import Question, RoundQuestion
 
 

@@ -9,7 +9,7 @@ import json
 import factories
 from sqlmodel import col, select
 
-from bot.sandbox.harness import Harness
+from sandbox.harness import Harness
 from storage.tables import Answer, DeliveryStatus, Invite, Member, OutboxMessage, Participation
 from storage.types import utcnow
 

@@ -25,7 +25,7 @@ from checkin_steps import (
 from conftest import COORDINATOR_ID
 from outbox_steps import settled_rows
 
-from bot.sandbox.harness import Harness
+from sandbox.harness import Harness
 from storage.tables import Member
 
 COMPRESSED = {

@@ -7,7 +7,7 @@ import datetime as dt
 import factories
 from checkin_steps import count, cron_at, outbox, rounds
 
-from bot.sandbox.harness import Harness
+from sandbox.harness import Harness
 
 
 def _slot_ahead(bot: Harness, hours: float = 1) -> dt.datetime:

@@ -38,8 +38,8 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.sandbox.driver import World
-from bot.sandbox.server import SandboxLimits, SandboxServer
+from sandbox.driver import World
+from sandbox.server import SandboxLimits, SandboxServer
 
 
 @pytest.fixture

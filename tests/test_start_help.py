@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from member_steps import configured_coordinator
 
-from bot.sandbox.harness import Harness
 from handlers.menus import MENU, Audience
+from sandbox.harness import Harness
 from storage import members as member_store
 from storage.tables import Member
 

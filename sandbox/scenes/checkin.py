@@ -5,17 +5,13 @@ Leaves the round open, so the digest scene that follows can close it with `/roun
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlmodel import select
 
-from bot.sandbox.driver import Person
-from bot.sandbox.harness import Harness
+from sandbox.driver import Person
+from sandbox.harness import Harness
+from sandbox.transcript import Transcript
 from storage.tables import Cohort, Member
 from storage.types import utcnow
-
-if TYPE_CHECKING:
-    from bot.demo import Transcript
 
 
 async def _member(

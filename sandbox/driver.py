@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bot.sandbox.server import SandboxChat, SandboxServer, SandboxUser, SentMessage
+from sandbox.server import SandboxChat, SandboxServer, SandboxUser, SentMessage
 
 DEFAULT_TIMEOUT = 5.0
 

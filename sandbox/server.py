@@ -21,7 +21,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox.telegram_html import EntityParseError, plain_text, utf16_length
+from sandbox.telegram_html import EntityParseError, plain_text, utf16_length
 
 logger = logging.getLogger(__name__)
 

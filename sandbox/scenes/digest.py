@@ -9,14 +9,14 @@ version for everyone, Dana the coordinators' one; then she asks for one theme on
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.sandbox.driver import Group, Person
-from bot.sandbox.harness import Harness
 from bot.themes import hashtags, lexicon_for
+from sandbox.driver import Group, Person
+from sandbox.harness import Harness
+from sandbox.transcript import Transcript
 from storage import chats as chat_store
 from storage import rounds as round_store
 from storage.tables import (
@@ -30,9 +30,6 @@ from storage.tables import (
     RoundStatus,
 )
 from storage.types import utcnow
-
-if TYPE_CHECKING:
-    from bot.demo import Transcript
 
 FALLBACK_QUESTIONS = (
     "Was beschäftigt dich gerade in deinem Netzwerk?",

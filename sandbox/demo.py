@@ -5,58 +5,16 @@ from __future__ import annotations
 import logging
 import sys
 import tempfile
-import textwrap
 from pathlib import Path
 from typing import TextIO
 
-from bot import checkin_demo, digest_demo
 from bot.logging_setup import configure_logging
-from bot.sandbox.driver import ChatView, Person
-from bot.sandbox.harness import FAST_LIMITS, Harness, sandbox_settings
-from bot.sandbox.server import SandboxServer, SentMessage
+from sandbox.driver import Person
+from sandbox.harness import FAST_LIMITS, Harness, sandbox_settings
+from sandbox.scenes import checkin, digest
+from sandbox.server import SandboxServer
+from sandbox.transcript import Transcript
 from storage import members as member_store
-
-WIDTH = 78
-
-
-class Transcript:
-    """Prints who said what, with the bot's buttons, as a person would see it."""
-
-    def __init__(self, out: TextIO) -> None:
-        self.out = out
-
-    def scene(self, title: str) -> None:
-        print(f"\n── {title} " + "─" * max(0, WIDTH - len(title) - 4), file=self.out)
-
-    def said(self, person: Person, text: str) -> None:
-        self._block(f"{person.name} →", text)
-
-    def pressed(self, person: Person, button: str) -> None:
-        self._block(f"{person.name} →", f"[{button}]")
-
-    def bot(self, chat: ChatView, message: SentMessage) -> None:
-        self._block(f"Bot → {chat.label}:", message.text)
-        if message.buttons:
-            print("      " + "  ".join(f"[{text}]" for text in message.button_texts), file=self.out)
-
-    def _block(self, who: str, text: str) -> None:
-        print(who, file=self.out)
-        for line in text.splitlines() or [""]:
-            wrapped = textwrap.wrap(line, WIDTH - 6) or [""]
-            for part in wrapped:
-                print("      " + part, file=self.out)
-
-    async def say(self, person: Person, text: str, *, replies: int = 1) -> None:
-        self.said(person, text)
-        await person.send(text)
-        for _ in range(replies):
-            self.bot(person, await person.next_message())
-
-    async def press(self, person: Person, button: str, *, replies: int = 1) -> None:
-        self.pressed(person, button)
-        await person.press(button)
-        for _ in range(replies):
-            self.bot(person, await person.next_message())
 
 
 async def play(harness: Harness, transcript: Transcript) -> None:
@@ -70,8 +28,8 @@ async def play(harness: Harness, transcript: Transcript) -> None:
         await transcript.say(person, "/start")
     await transcript.say(anna, "/help")
     await _onboarding(harness, transcript, anna)
-    await checkin_demo.scene(harness, transcript, anna)  # leaves the round open
-    await digest_demo.scene(harness, transcript)  # last: the round's digest
+    await checkin.scene(harness, transcript, anna)  # leaves the round open
+    await digest.scene(harness, transcript)  # last: the round's digest
 
 
 async def _onboarding(harness: Harness, transcript: Transcript, anna: Person) -> None:

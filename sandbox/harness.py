@@ -9,11 +9,11 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.config import Settings, load_settings
-from bot.sandbox.driver import World
-from bot.sandbox.server import SandboxLimits, SandboxServer
 from bot.services import Services
 from handlers.app import build_application, running
 from handlers.context import AlumniApplication
+from sandbox.driver import World
+from sandbox.server import SandboxLimits, SandboxServer
 
 # Generous limits so ordinary tests never meet flood control; tests about it lower them.
 FAST_LIMITS = SandboxLimits(messages_per_second=10_000, group_messages_per_minute=10_000)
