@@ -58,6 +58,17 @@ class Intake:
         self._stopping.clear()
         self._task = asyncio.create_task(self._poll(), name="intake")
 
+    async def abort(self) -> None:
+        """What a killed process leaves: running updates cut off, nothing more confirmed."""
+        self._stopping.set()
+        tasks = [task for task in (self._task, *self._in_flight.values()) if task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._task = None
+        self._in_flight.clear()
+        self._finished.clear()
+
     async def stop(self, grace: float = 10.0) -> None:
         """Stop fetching, let running updates finish, confirm what is done."""
         self._stopping.set()

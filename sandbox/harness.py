@@ -69,6 +69,13 @@ class Harness:
             await self._stack.aclose()
             self._stack = None
 
+    async def crash(self) -> None:
+        """Die like `kill -9` would as far as Telegram can tell: updates being handled are cut
+        off and not confirmed. (The process itself winds down, so the next start is clean.)"""
+        assert self.app is not None and self.app.intake is not None
+        await self.app.intake.abort()
+        await self.stop()
+
     async def restart(self, **setting_overrides: Any) -> AlumniApplication:
         await self.stop()
         return await self.start(**setting_overrides)

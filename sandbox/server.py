@@ -202,6 +202,8 @@ class SandboxServer:
         self.listeners: list[Callable[[SentMessage], None]] = []
         self.rejected: list[tuple[str, ApiError]] = []
         self._updates: deque[dict[str, Any]] = deque()
+        # Every update ever offered, by id: lets a test offer one again (`redeliver`).
+        self.update_log: dict[int, dict[str, Any]] = {}
         self._update_ids = itertools.count(1)
         self._allowed_updates: list[str] = []
         # Telegram answers an older, still waiting getUpdates with 409 when a newer one arrives.
@@ -313,10 +315,35 @@ class SandboxServer:
 
     async def push_update(self, kind: str, payload: dict[str, Any]) -> int:
         update_id = next(self._update_ids)
+        update = {"update_id": update_id, kind: payload}
+        self.update_log[update_id] = update
         async with self._changed:
-            self._updates.append({"update_id": update_id, kind: payload})
+            self._updates.append(update)
             self._changed.notify_all()
         return update_id
+
+    async def redeliver(self, update_id: int) -> None:
+        """Offer an update again, as Telegram does when a bot died before confirming it."""
+        update = self.update_log[update_id]
+        async with self._changed:
+            if update not in self._updates:
+                later = [u for u in self._updates if u["update_id"] > update_id]
+                index = self._updates.index(later[0]) if later else len(self._updates)
+                self._updates.insert(index, update)
+            self._changed.notify_all()
+
+    def update_id_of(self, text: str) -> int:
+        """The update that carried the message `text` (the latest, if it was sent twice)."""
+        return max(
+            update_id
+            for update_id, update in self.update_log.items()
+            if update.get("message", {}).get("text") == text
+        )
+
+    @property
+    def pending_update_count(self) -> int:
+        """Updates the bot has not confirmed yet."""
+        return len(self._updates)
 
     def fail_next(
         self,
