@@ -20,9 +20,10 @@ from telegram.ext import JobQueue
 from bot.checkin.timing import format_moment
 from bot.clock import Clock
 from bot.config import parse_duration
-from bot.rounds import control, jobs, wanted
+from bot.rounds import control, jobs
 from bot.rounds.control import AlreadyOpen
 from bot.rounds.report import RoundReport
+from bot.rounds.wanted import still_wanted as still_wanted  # the outbox asks (see handlers)
 from bot.services import Services
 from handlers.common import coordinator_only, language_of, reply, send_long
 from handlers.context import AlumniApplication, BotContext
@@ -40,9 +41,6 @@ def _job_close(round_id: int) -> str:
 def _job_remind(round_id: int, stage: int) -> str:
     return f"checkin:remind:{round_id}:{stage}"
 
-
-# Asked by the outbox when a queued prompt or reminder falls due (registered in handlers).
-still_wanted = wanted.still_wanted
 
 # ------------------------------------------------------------------------------ jobs
 
