@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 
-from bot.digest_model import Audience, Selection, build_digest
-from bot.digest_render import render_messages
+from bot.digest.model import Audience, Selection, build_digest
+from bot.digest.render import render_messages
 from bot.i18n import Translator
 from bot.themes import DEFAULT_LEXICON
 from storage import digests as store

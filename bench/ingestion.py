@@ -28,7 +28,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageH
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import rounds
+from bot.rounds import lifecycle as rounds
 from handlers.app import running
 from sandbox.driver import Person, World
 from sandbox.harness import FAST_LIMITS, Harness, sandbox_settings

@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pytimeparse.timeparse import timeparse as parse_timespan
 
 from bot.quiet_hours import QuietHours
-from bot.schedule import CheckinSchedule, parse_reminders
+from bot.rounds.schedule import CheckinSchedule, parse_reminders
 from bot.themes import load_lexicon_file
 
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 
 from bot.dates import parse_day
+from storage.active_members import is_active_member
 from storage.tables import Cohort, Member
 
 # An open-ended pause is stored as a date far ahead, so "paused_until > now" is the one rule
@@ -74,7 +75,7 @@ def is_paused(member: Member, now: dt.datetime) -> bool:
 
 def is_active(member: Member, now: dt.datetime) -> bool:
     """Gets check-in prompts: consented, reachable and not paused."""
-    return member.consent_at is not None and member.reachable and not is_paused(member, now)
+    return is_active_member(member, now)
 
 
 @dataclass

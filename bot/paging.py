@@ -1,4 +1,5 @@
-"""Split long HTML output into Telegram-sized messages at section and line boundaries.
+"""Split long HTML output into Telegram-sized messages at section and line boundaries (and
+shorten plain text that must fit a place).
 
 Rendered texts keep every tag within one line, so any line boundary is a safe place to cut;
 a line longer than a message is cut between words without breaking its HTML (`_hard_wrap`).
@@ -13,8 +14,26 @@ TELEGRAM_LIMIT = 4096
 COUNTER_ROOM = len("\n\n(999/999)")
 
 
-def _utf16(text: str) -> int:
+TRIM_MARK = " …"
+
+
+def utf16_length(text: str) -> int:
+    """Length as Telegram counts it (an emoji outside the BMP counts twice)."""
     return len(text.encode("utf-16-le")) // 2
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut overlong plain text at a word boundary, marked with an ellipsis."""
+    room = limit - len(TRIM_MARK)
+    cut = text[:room]
+    if " " in cut[room // 2 :]:
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip() + TRIM_MARK
+
+
+def excerpt(text: str, limit: int) -> str:
+    """The text itself if it has at most `limit` characters, else its shortened start."""
+    return text if len(text) <= limit else shorten(text, limit)
 
 
 # One unit of rendered HTML that must never be cut: a tag, an entity, or one character.
@@ -34,7 +53,7 @@ def _hard_wrap(line: str, limit: int) -> list[str]:
     """
     pieces: list[str] = []
     text = line
-    while _utf16(text) > limit:
+    while utf16_length(text) > limit:
         earliest = _after_leading_name(text) if not pieces else 0
         cut, open_tags = _cut(text, limit, earliest)
         closers = "".join(f"</{_tag_name(tag)}>" for tag in reversed(open_tags))
@@ -76,7 +95,7 @@ def _cut(text: str, limit: int, earliest: int) -> tuple[int, list[str]]:
     stack: list[str] = []
     units = 0
     for atom in _ATOM.finditer(text):
-        units += _utf16(atom.group())
+        units += utf16_length(atom.group())
         tag = _TAG.fullmatch(atom.group())
         if tag and tag.group(1):
             if stack:
@@ -115,7 +134,7 @@ def split_message(
     def push(block: str, separator: str) -> None:
         nonlocal current
         candidate = f"{current}{separator}{block}" if current else block
-        if _utf16(candidate) <= room:
+        if utf16_length(candidate) <= room:
             current = candidate
             return
         if current:
@@ -125,12 +144,12 @@ def split_message(
     for section in (s.strip("\n") for s in sections):
         if not section:
             continue
-        if _utf16(section) <= room:
+        if utf16_length(section) <= room:
             push(section, "\n\n")
             continue
         first = True
         for line in section.split("\n"):
-            for piece in _hard_wrap(line, room) if _utf16(line) > room else [line]:
+            for piece in _hard_wrap(line, room) if utf16_length(line) > room else [line]:
                 push(piece, "\n\n" if first else "\n")
                 first = False
     if current:

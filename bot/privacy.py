@@ -10,7 +10,7 @@ from typing import Any
 from babel.dates import format_timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import digest
+from bot.digest import withdrawal as digest
 from bot.services import Services
 from storage import members as member_store
 from storage.tables import Answer, Cohort, Member, Participation, Round, RoundQuestion

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.services import Services
 from storage import members as member_store
 from storage import retention as store
 
@@ -51,4 +52,14 @@ async def purge_expired(
         report.members,
         report.invites,
     )
+    return report
+
+
+async def purge(services: Services) -> PurgeReport:
+    """The purge as one transaction, at the services' clock and retention period."""
+    async with services.db.write() as session:
+        report = await purge_expired(
+            session, now=services.clock.now(), retention=services.settings.retention
+        )
+        await session.commit()
     return report

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram import InputFile, Update
 
-from bot import digest
-from bot.digest_options import OptionError
+from bot.digest.on_demand import on_demand
+from bot.digest.options import OptionError
 from handlers.common import coordinator_only, language_of, send_text
 from handlers.context import BotContext
 
@@ -19,14 +19,15 @@ async def digest_command(update: Update, context: BotContext) -> None:
     options = (message.text or "").partition(" ")[2]
     language = await language_of(update, context)
     try:
-        outcome = await digest.on_demand(
+        outcome = await on_demand(
             context.services,
             text=options,
             language=language,
-            request_key=f"{chat.id}:{message.message_id}",
+            chat_id=chat.id,
+            message_id=message.message_id,
             # In a group only `gruppe` to that very (linked alumni) group: the coordinators'
             # version may hold coordinator-only answers and never goes into a group.
-            group_chat_id=None if chat.type == chat.PRIVATE else chat.id,
+            in_group=chat.type != chat.PRIVATE,
         )
     except OptionError as error:
         await send_text(

@@ -9,7 +9,8 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import checkin, profile
+from bot import profile
+from bot.checkin import flows as checkin
 from bot.profile import Hint, Mode, Position, Step
 from handlers.common import remove_buttons, reply, send_text
 from handlers.context import BotContext

@@ -5,7 +5,7 @@ from __future__ import annotations
 from markupsafe import Markup
 from telegram import Update
 
-from bot import questions
+from bot.rounds import questions
 from handlers.common import coordinator_only, language_of, reply, send_long
 from handlers.context import BotContext
 
@@ -27,16 +27,9 @@ async def questions_command(update: Update, context: BotContext) -> None:
         await reply(update, context, "questions.usage")
         return
     services = context.services
-    refused: questions.QuestionError | None = None
-    async with services.db.write() as session:  # decide inside, reply after: no send holds it
-        try:
-            current = await questions.apply(session, command)
-        except questions.QuestionError as error:
-            await session.rollback()
-            refused = error
-        else:
-            await session.commit()
-    if refused is not None:
+    try:  # the use case has committed or rolled back before any reply: no send holds the lock
+        current = await questions.change(services, command)
+    except questions.QuestionError as refused:
         await reply(update, context, refused.key, reply_markup=None, **refused.params)
         return
     language = await language_of(update, context)

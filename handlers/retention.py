@@ -5,30 +5,21 @@ from __future__ import annotations
 import datetime as dt
 
 from bot import retention
-from bot.services import Services
 from handlers.context import AlumniApplication, BotContext
 
 JOB_NAME = "retention:daily"
 INTERVAL = dt.timedelta(days=1)
 
 
-async def _purge(services: Services) -> None:
-    async with services.db.write() as session:
-        await retention.purge_expired(
-            session, now=services.clock.now(), retention=services.settings.retention
-        )
-        await session.commit()
-
-
 async def purge(context: BotContext) -> None:
     """Members' old answers and messages disappear once the retention period is over."""
-    await _purge(context.services)
+    await retention.purge(context.services)
 
 
 async def arm(application: AlumniApplication) -> None:
     """Purge now, then daily. The job lives in memory only, by design: it carries no state;
     the database says what is old."""
-    await _purge(application.services)
+    await retention.purge(application.services)
     queue = application.job_queue
     assert queue is not None, "python-telegram-bot[job-queue] is required"
     for job in queue.get_jobs_by_name(JOB_NAME):

@@ -17,14 +17,16 @@ from markupsafe import Markup
 from telegram import Update
 from telegram.ext import JobQueue
 
-from bot import rounds
-from bot.checkin import format_moment, is_open
+from bot.checkin.timing import format_moment
 from bot.clock import Clock
 from bot.config import parse_duration
+from bot.rounds import control, jobs
+from bot.rounds.control import AlreadyOpen
+from bot.rounds.report import RoundReport
+from bot.rounds.wanted import still_wanted as still_wanted  # the outbox asks (see handlers)
 from bot.services import Services
 from handlers.common import coordinator_only, language_of, reply, send_long
 from handlers.context import AlumniApplication, BotContext
-from storage import rounds as store
 
 logger = logging.getLogger(__name__)
 
@@ -39,9 +41,6 @@ def _job_close(round_id: int) -> str:
 def _job_remind(round_id: int, stage: int) -> str:
     return f"checkin:remind:{round_id}:{stage}"
 
-
-# Asked by the outbox when a queued prompt or reminder falls due (registered in handlers).
-still_wanted = rounds.still_wanted
 
 # ------------------------------------------------------------------------------ jobs
 
@@ -65,12 +64,7 @@ def _run_at(queue: JobQueue[Any], clock: Clock, name: str, when: dt.datetime,
 
 async def arm(application: AlumniApplication) -> None:
     """Catch up on what fell due while the bot was down, then schedule what comes next."""
-    services = application.services
-    async with services.db.write() as session:
-        changed = await rounds.catch_up(session, services=services, now=services.clock.now())
-        await session.commit()
-    if changed:
-        services.outbox.wake()
+    await jobs.catch_up(application.services)
     await rearm(application)
 
 
@@ -79,8 +73,7 @@ async def rearm(application: AlumniApplication) -> None:
     queue = application.job_queue
     assert queue is not None, "python-telegram-bot[job-queue] is required"
     services = application.services
-    async with services.db.session() as session:
-        plan = await rounds.plan(session, services=services, now=services.clock.now())
+    plan = await jobs.upcoming(services)
     wanted: set[str] = set()
     if plan.next_opening is not None:
         wanted.add(JOB_OPEN)
@@ -119,20 +112,7 @@ async def _open_job(context: BotContext) -> None:
     """The schedule's opening time has come: open the round and prompt every active member."""
     assert context.job is not None
     slot: dt.datetime = context.job.data  # type: ignore[assignment]
-    services = context.services
-    duration = services.settings.checkin_duration
-    async with services.db.write() as session:
-        opened = await rounds.open_round(
-            session,
-            services=services,
-            now=services.clock.now(),
-            duration=duration,
-            scheduled_for=slot,
-            closes_at=slot + duration,
-        )
-        await session.commit()
-    if opened is not None:
-        services.outbox.wake()
+    await jobs.open_scheduled(context.services, slot=slot)
     await rearm(_application(context))
 
 
@@ -140,15 +120,7 @@ async def _close_job(context: BotContext) -> None:
     """The round's time is up: close it (the digest follows in the same transaction)."""
     assert context.job is not None
     round_id: int = context.job.data  # type: ignore[assignment]
-    services = context.services
-    async with services.db.write() as session:
-        round_ = await store.get_round(session, round_id=round_id)
-        if round_ is not None and round_.status == "open":
-            await rounds.close_round(
-                session, services=services, round_=round_, now=services.clock.now()
-            )
-        await session.commit()
-    services.outbox.wake()
+    await jobs.close_due(context.services, round_id=round_id)
     await rearm(_application(context))
 
 
@@ -156,20 +128,7 @@ async def _remind_job(context: BotContext) -> None:
     """A reminder stage is due: members who have not finished hear from the bot once."""
     assert context.job is not None
     data: tuple[int, int] = context.job.data  # type: ignore[assignment]
-    await _remind(context.services, round_id=data[0], stage=str(data[1]))
-
-
-async def _remind(services: Services, *, round_id: int, stage: str) -> int:
-    async with services.db.write() as session:
-        round_ = await store.get_round(session, round_id=round_id)
-        queued = 0
-        if round_ is not None and is_open(round_, services.clock.now()):
-            queued = await rounds.send_reminders(
-                session, services=services, round_=round_, stage=stage, now=services.clock.now()
-            )
-        await session.commit()
-    services.outbox.wake()
-    return queued
+    await jobs.remind_due(context.services, round_id=data[0], stage=str(data[1]))
 
 
 # ------------------------------------------------------------------------------ /round
@@ -205,84 +164,58 @@ async def _open(update: Update, context: BotContext, args: list[str]) -> None:
             await reply(update, context, "round.bad_duration", given=" ".join(args))
             return
     user = update.effective_user
-    async with services.db.write() as session:
-        current = await store.current_round(session)
-        opened = None
-        if current is None:
-            opened = await rounds.open_round(
-                session,
-                services=services,
-                now=services.clock.now(),
-                duration=duration,
-                opened_by=user.id if user else None,
-            )
-        await session.commit()
+    outcome = await control.open_now(
+        services, duration=duration, opened_by=user.id if user else None
+    )
     language = await language_of(update, context)
-    if current is not None:
+    if isinstance(outcome, AlreadyOpen):
+        current = outcome.round
         await reply(update, context, "round.already_open", number=current.number,
                     until=format_moment(current.closes_at, language, services))  # fmt: skip
         return
-    if opened is None:
+    if outcome is None:
         await reply(update, context, "round.no_questions")
         return
-    services.outbox.wake()
     await rearm(_application(context))
-    async with services.db.session() as session:
-        asked = len(await store.participants(session, round_id=opened.id or 0))
-    await reply(update, context, "round.opened", number=opened.number, asked=asked,
+    opened = outcome.round
+    await reply(update, context, "round.opened", number=opened.number, asked=outcome.asked,
                 until=format_moment(opened.closes_at, language, services))  # fmt: skip
 
 
 async def _close(update: Update, context: BotContext) -> None:
-    services = context.services
-    async with services.db.write() as session:
-        current = await store.current_round(session)
-        if current is not None:
-            await rounds.close_round(
-                session, services=services, round_=current, now=services.clock.now()
-            )
-        await session.commit()
-    if current is None:
+    closed = await control.close_now(context.services)
+    if closed is None:
         await reply(update, context, "round.none_open")
         return
-    services.outbox.wake()
     await rearm(_application(context))
-    await reply(update, context, "round.closed", number=current.number)
+    await reply(update, context, "round.closed", number=closed.number)
 
 
 async def _remind_now(update: Update, context: BotContext) -> None:
-    services = context.services
-    async with services.db.session() as session:
-        current = await store.current_round(session)
-    if current is None or current.id is None:
+    message = update.effective_message
+    reminded = await control.remind_now(
+        context.services, command_message_id=message.message_id if message else 0
+    )
+    if reminded is None:
         await reply(update, context, "round.none_open")
         return
-    # Keyed by the command's message id: a redelivered update reminds nobody twice.
-    message = update.effective_message
-    stage = f"manual-{message.message_id if message else 0}"
-    queued = await _remind(services, round_id=current.id, stage=stage)
-    await reply(update, context, "round.reminded", number=current.number, count=queued)
+    await reply(
+        update, context, "round.reminded", number=reminded.round.number, count=reminded.queued
+    )
 
 
 async def _status(update: Update, context: BotContext) -> None:
     services = context.services
     language = await language_of(update, context)
-    t = services.translate
-    async with services.db.session() as session:
-        current = await store.current_round(session) or await store.latest_round(session)
-        if current is None:
-            report = None
-        else:
-            report = await rounds.report(
-                session, round_=current, no_cohort=str(t(language, "round.no_cohort"))
-            )
+    no_cohort = str(services.translate(language, "round.no_cohort"))
+    report = await control.status(services, no_cohort=no_cohort)
     if report is None:
         await reply(update, context, "round.none_yet")
         return
     await send_long(update, context, _render_status(services, language, report))
 
 
-def _render_status(services: Services, language: str, report: rounds.RoundReport) -> list[Markup]:
+def _render_status(services: Services, language: str, report: RoundReport) -> list[Markup]:
     t, round_ = services.translate, report.round
     key = "round.status.open" if round_.status == "open" else "round.status.closed"
     moment = round_.closes_at if round_.status == "open" else (round_.closed_at or round_.closes_at)

@@ -12,9 +12,9 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
+from bot.dialogue import dialogue_of, member_for_message
 from handlers.common import reply
 from handlers.context import BotContext
-from storage import members as member_store
 from storage.tables import Member
 
 logger = logging.getLogger(__name__)
@@ -43,10 +43,10 @@ class TextRouter:
         user = update.effective_user
         if user is None:
             return
-        async with context.services.db.session() as session:
-            member = await member_store.get_member(session, telegram_id=user.id)
-        if member is not None and member.awaiting:
-            route = self._routes.get(member.awaiting.split(":", 1)[0])
+        member = await member_for_message(context.services, telegram_id=user.id)
+        dialogue = dialogue_of(member)
+        if member is not None and dialogue is not None:
+            route = self._routes.get(dialogue)
             if route is not None:
                 await route(update, context, member)
                 return

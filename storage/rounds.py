@@ -6,9 +6,10 @@ import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement
-from sqlmodel import and_, col, func, not_, or_, select, true, update
+from sqlmodel import col, func, not_, or_, select, true, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.active_members import active_member_clause
 from storage.tables import (
     Answer,
     Cohort,
@@ -21,7 +22,6 @@ from storage.tables import (
     RoundStatus,
     ScheduleState,
 )
-from storage.types import utcnow
 
 # ---------------------------------------------------------------------------------- questions
 
@@ -148,9 +148,11 @@ async def round_questions(session: AsyncSession, *, round_id: int) -> Sequence[R
     return result.all()
 
 
-async def mark_closed(session: AsyncSession, *, round_: Round, now: dt.datetime) -> None:
-    """Close the round. Members asked but not finished keep (or get) the round's dialogue
-    position, so their next late message is answered with "this round is closed"."""
+async def mark_closed(
+    session: AsyncSession, *, round_: Round, now: dt.datetime, awaiting: str
+) -> None:
+    """Close the round. Members asked but not finished who are in no dialogue get `awaiting`
+    (the round's check-in state), so a late message is answered with "this round is closed"."""
     round_.status = RoundStatus.CLOSED
     round_.closed_at = now
     session.add(round_)
@@ -160,20 +162,12 @@ async def mark_closed(session: AsyncSession, *, round_: Round, now: dt.datetime)
     await session.exec(
         update(Member)
         .where(col(Member.id).in_(unfinished), col(Member.awaiting).is_(None))
-        .values(awaiting=f"checkin:{round_.id}")
+        .values(awaiting=awaiting)
     )
     await session.flush()
 
 
 # ---------------------------------------------------------------------------------- members
-
-
-def _active(now: dt.datetime) -> ColumnElement[bool]:
-    return and_(
-        col(Member.consent_at).is_not(None),
-        col(Member.reachable).is_(True),
-        or_(col(Member.paused_until).is_(None), col(Member.paused_until) <= now),
-    )
 
 
 def _not_awaiting(pattern: str | None) -> ColumnElement[bool]:
@@ -189,7 +183,9 @@ async def active_members(
     """Consented, reachable and not paused: the members a round asks (minus those whose
     dialogue matches `not_awaiting`)."""
     result = await session.exec(
-        select(Member).where(_active(now), _not_awaiting(not_awaiting)).order_by(col(Member.id))
+        select(Member)
+        .where(active_member_clause(now), _not_awaiting(not_awaiting))
+        .order_by(col(Member.id))
     )
     return result.all()
 
@@ -206,7 +202,11 @@ async def unfinished_active_members(
             (col(Participation.member_id) == col(Member.id))
             & (col(Participation.round_id) == round_id),
         )
-        .where(_active(now), _not_awaiting(not_awaiting), col(Participation.finished_at).is_(None))
+        .where(
+            active_member_clause(now),
+            _not_awaiting(not_awaiting),
+            col(Participation.finished_at).is_(None),
+        )
         .order_by(col(Member.id))
     )
     return result.all()
@@ -312,8 +312,8 @@ async def save_answer(
     text: str | None,
     themes: list[str],
     hashtags: list[str],
+    now: dt.datetime,
 ) -> Answer:
-    now = utcnow()
     answer = existing or Answer(
         round_id=round_id, round_question_id=round_question_id, member_id=member_id
     )

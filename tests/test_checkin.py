@@ -19,7 +19,7 @@ from checkin_steps import (
     participation,
 )
 
-from bot import rounds
+from bot.rounds import lifecycle as rounds
 from sandbox.harness import Harness
 from storage import rounds as rounds_store
 from storage.types import utcnow

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.digest_model import Audience, Selection, build_digest, effective_visibility
-from bot.digest_options import DigestOptions, OptionError, match_name, parse_options, tokens
-from bot.digest_render import render_csv, render_markdown, render_messages
+from bot.digest.model import Audience, Selection, build_digest, effective_visibility
+from bot.digest.options import DigestOptions, OptionError, match_name, parse_options, tokens
+from bot.digest.render import render_csv, render_markdown, render_messages
 from bot.i18n import Translator
 from sandbox.telegram_html import parse_html, utf16_length
 from storage.digests import AnswerRow, ParticipantRow, QuestionRow, RoundRows

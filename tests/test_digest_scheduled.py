@@ -10,7 +10,8 @@ from checkin_steps import QUIET_HOURS, next_local_time, quiet_evening
 from outbox_steps import outbox_rows, settled_rows, until_outbox
 from sqlmodel import select
 
-from bot import digest, rounds
+from bot.digest import delivery as digest
+from bot.rounds import lifecycle as rounds
 from sandbox.driver import ChatView, Group, Person
 from sandbox.harness import Harness
 from storage.tables import DeliveryStatus, Digest, Member, OutboxMessage, Round

@@ -229,7 +229,7 @@ async def test_quiet_hours_defer_the_prompts(bot: Harness) -> None:
 
 async def test_restart_after_open_before_prompts_are_delivered(bot: Harness) -> None:
     """The opening transaction committed, then the bot died before the outbox sent anything."""
-    from bot import rounds as round_logic
+    from bot.rounds import lifecycle as round_logic
     from handlers.app import build_application
 
     anna, ben = bot.world.user("Anna"), bot.world.user("Ben")

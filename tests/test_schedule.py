@@ -8,7 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import SettingsError, load_settings
-from bot.schedule import Anchor, CheckinSchedule, missed_opening, parse_reminders, reminder_times
+from bot.rounds.schedule import (
+    Anchor,
+    CheckinSchedule,
+    missed_opening,
+    parse_reminders,
+    reminder_times,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DEFAULT = CheckinSchedule.parse("0 10 1-7 */2 mon")

@@ -1,35 +1,34 @@
-"""Rounds: open, close, remind, report status, and what the schedule has to do at start-up.
+"""The steps of a round's life inside a caller's transaction: open, remind, close, catch up.
 
 Everything sent on the bot's own initiative is enqueued in the outbox inside the transaction
-that causes it, under a purpose key per round, stage and member, so a restart never sends twice.
+that causes it, under a purpose key per round, stage and member (`bot.purpose_keys`), so a
+restart never sends twice. The use cases around these steps are in `jobs` and `control`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import checkin, digest, questions
-from bot.checkin import is_open, next_opening, schedule_of
+from bot.checkin.render import render_prompt, render_reminder
+from bot.checkin.state import ONBOARDING_PATTERN, CheckinState
+from bot.checkin.timing import is_open, next_opening, schedule_of
+from bot.digest.delivery import on_round_closed
 from bot.outbox import message_payload
-from bot.schedule import ReminderStage, missed_opening, parse_reminders, reminder_times
+from bot.purpose_keys import PromptKey, ReminderKey
+from bot.rounds import questions
+from bot.rounds.schedule import ReminderStage, missed_opening, parse_reminders, reminder_times
 from bot.services import Services
 from storage import rounds as store
-from storage.tables import Member, OutboxMessage, Participation, Round, RoundStatus
+from storage.tables import Participation, Round, RoundStatus
 
 logger = logging.getLogger(__name__)
 
 
 # ------------------------------------------------------------------------------ opening
-
-
-def reminder_prefix(round_id: int, stage: str) -> str:
-    return f"checkin:round:{round_id}:remind:{stage}:"
 
 
 async def open_round(
@@ -65,15 +64,15 @@ async def open_round(
     assert round_.id is not None
     services.round_cache.forget_after_commit(session)
     # Members still in their onboarding profile are asked once they finish it (their reply
-    # would otherwise be taken as a profile field): see checkin.invite_after_onboarding.
-    members = await store.active_members(session, now=now, not_awaiting=checkin.ONBOARDING)
+    # would otherwise be taken as a profile field): see checkin.flows.invite_after_onboarding.
+    members = await store.active_members(session, now=now, not_awaiting=ONBOARDING_PATTERN)
     session.add_all(Participation(round_id=round_.id, member_id=m.id) for m in members)  # type: ignore[arg-type]
     for member in members:
         assert member.id is not None
-        text, markup = checkin.render_prompt(services, member, round_, copies)
+        text, markup = render_prompt(services, member, round_, copies)
         await services.outbox.enqueue(
             session,
-            key=checkin.prompt_key(round_.id, member.id),
+            key=PromptKey(round_.id, member.id).encode(),
             chat_id=member.telegram_id,
             payload=message_payload(text, buttons=markup),
         )
@@ -88,9 +87,11 @@ async def close_round(
     session: AsyncSession, *, services: Services, round_: Round, now: dt.datetime
 ) -> None:
     """Close `round_` and let the digest do its part in the same transaction."""
-    await store.mark_closed(session, round_=round_, now=now)
+    assert round_.id is not None
+    awaiting = CheckinState(round_.id).encode()
+    await store.mark_closed(session, round_=round_, now=now, awaiting=awaiting)
     services.round_cache.forget_after_commit(session)
-    await digest.on_round_closed(session, services=services, round=round_)
+    await on_round_closed(session, services=services, round=round_)
     logger.info("round_closed number=%d", round_.number)
 
 
@@ -107,17 +108,17 @@ async def send_reminders(
     counts = await store.answer_counts(session, round_id=round_.id)
     queued = 0
     for member, participation in await store.unfinished_active_members(
-        session, round_id=round_.id, now=now, not_awaiting=checkin.ONBOARDING
+        session, round_id=round_.id, now=now, not_awaiting=ONBOARDING_PATTERN
     ):
         assert member.id is not None
         if participation is None:
             await store.ensure_participation(session, round_id=round_.id, member_id=member.id)
-        text, markup = checkin.render_reminder(
+        text, markup = render_reminder(
             services, member, round_, answered=counts.get(member.id, 0), total=len(copies)
         )
         queued += await services.outbox.enqueue(
             session,
-            key=f"{reminder_prefix(round_.id, stage)}member:{member.id}",
+            key=ReminderKey(round_.id, stage, member.id).encode(),
             chat_id=member.telegram_id,
             payload=message_payload(text, buttons=markup),
         )
@@ -125,39 +126,9 @@ async def send_reminders(
     return queued
 
 
-# ------------------------------------------------------------------------------ when due
-
-# What `prompt_key` and `reminder_prefix` build: the round, and the member prompted or reminded.
-_QUEUED_KEY = re.compile(
-    r"^checkin:round:([0-9]+):(?:member:([0-9]+):prompt|remind:[^:]+:member:([0-9]+))$"
-)
-
-
-async def still_wanted(session: AsyncSession, row: OutboxMessage, now: dt.datetime) -> bool:
-    """Asked by the outbox when a queued prompt or reminder falls due (quiet hours may have
-    held it back for hours): the round must still be open and the member active (consented,
-    reachable, not paused); a prompt only if the member has not started answering (via
-    /checkin), a reminder only if they have not finished."""
-    match = _QUEUED_KEY.match(row.purpose_key)
-    if match is None:
-        return True
-    round_text, prompt_member, reminded_member = match.groups()
-    round_id, member_id = int(round_text), int(prompt_member or reminded_member)
-    round_ = await store.get_round(session, round_id=round_id)
-    member = await session.get(Member, member_id)
-    if round_ is None or not is_open(round_, now) or member is None:
-        return False
-    paused = member.paused_until is not None and member.paused_until > now
-    if member.consent_at is None or not member.reachable or paused:
-        return False
-    if prompt_member is not None:
-        return not await store.has_answers(session, round_id=round_id, member_id=member_id)
-    participation = await store.get_participation(session, round_id=round_id, member_id=member_id)
-    return participation is None or participation.finished_at is None
-
-
 async def stage_ran(session: AsyncSession, *, round_id: int, stage: str) -> bool:
-    return await store.queued_with_prefix(session, prefix=reminder_prefix(round_id, stage))
+    """Was this reminder stage queued before (for anyone)?"""
+    return await store.queued_with_prefix(session, prefix=ReminderKey.stage_prefix(round_id, stage))
 
 
 # ------------------------------------------------------------------------------ start-up
@@ -248,57 +219,3 @@ async def _open_missed(
         closes_at=slot + duration,
     )
     return opened is not None
-
-
-# ------------------------------------------------------------------------------ status
-
-
-@dataclass
-class CohortStatus:
-    name: str
-    asked: int = 0
-    finished: int = 0
-    started: int = 0
-    missing: list[str] = field(default_factory=list)
-
-
-@dataclass
-class RoundReport:
-    round: Round
-    cohorts: list[CohortStatus]
-
-    @property
-    def asked(self) -> int:
-        return sum(c.asked for c in self.cohorts)
-
-    @property
-    def finished(self) -> int:
-        return sum(c.finished for c in self.cohorts)
-
-    @property
-    def started(self) -> int:
-        return sum(c.started for c in self.cohorts)
-
-
-def member_label(member: Member) -> str:
-    name = member.display_name or (f"@{member.username}" if member.username else "?")
-    return f"{name} ({member.region})" if member.region else name
-
-
-async def report(session: AsyncSession, *, round_: Round, no_cohort: str) -> RoundReport:
-    """Answered x of y, per cohort, and who is missing."""
-    assert round_.id is not None
-    counts = await store.answer_counts(session, round_id=round_.id)
-    cohorts: dict[str, CohortStatus] = defaultdict(lambda: CohortStatus(""))
-    for participation, member, cohort in await store.participants(session, round_id=round_.id):
-        name = cohort.name if cohort else no_cohort
-        status = cohorts[name]
-        status.name = name
-        status.asked += 1
-        if participation.finished_at is not None:
-            status.finished += 1
-        else:
-            status.missing.append(member_label(member))
-            if counts.get(member.id or 0):
-                status.started += 1
-    return RoundReport(round_, sorted(cohorts.values(), key=lambda c: c.name))

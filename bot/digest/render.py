@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 from markupsafe import Markup, escape
 
-from bot.digest_model import Audience, Digest, Entry, Helper, QuestionBlock, ThemeCount
+from bot.digest.model import Audience, Digest, Entry, Helper, QuestionBlock, ThemeCount
 from bot.i18n import Translator
 from bot.paging import split_message
 

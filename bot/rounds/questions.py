@@ -12,6 +12,7 @@ from enum import StrEnum
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.numbers import parse_number
+from bot.services import Services
 from storage import rounds as store
 from storage.tables import Question
 
@@ -170,3 +171,16 @@ async def apply(session: AsyncSession, command: Command) -> list[Question]:
             questions.insert(min(command.target, len(questions) + 1) - 1, question)
     await store.save_positions(session, questions=questions)
     return questions
+
+
+async def change(services: Services, command: Command) -> list[Question]:
+    """`/questions ...`: carry out the command in its own transaction and return the set
+    afterwards; a QuestionError leaves the set as it was."""
+    async with services.db.write() as session:
+        try:
+            current = await apply(session, command)
+        except QuestionError:
+            await session.rollback()
+            raise
+        await session.commit()
+    return current

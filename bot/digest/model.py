@@ -1,4 +1,4 @@
-"""What a digest says, decided without Telegram or a database (rendering is digest_render).
+"""What a digest says, decided without Telegram or a database (rendering is `render`).
 
 Visibility is applied here, once, for every output: an answer's author is shown only where the
 member allowed it, coordinator-only answers only reach coordinators' private chats, anonymous

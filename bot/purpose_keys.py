@@ -1,0 +1,126 @@
+"""Outbox purpose keys of check-in and digest messages: the one place they are built and read.
+
+A purpose key says why a row is in the outbox, and the outbox refuses a second row with the
+same key, so a restart never sends anything twice. The keys are stored for good: these formats
+must keep reading every key a row already carries.
+
+    checkin:round:<round id>:member:<member id>:prompt          greeting with the first question
+    checkin:round:<round id>:remind:<stage>:member:<member id>  one reminder stage
+    digest:round:<round number>:<series>:part:<part>            one part of a digest delivery
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# What `Outbox.still_wanted` is keyed by, and what every digest part's key starts with.
+CHECKIN_PREFIX = "checkin:"
+DIGEST_PREFIX = "digest:round:"
+
+_PROMPT = re.compile(r"checkin:round:([0-9]+):member:([0-9]+):prompt")
+_REMINDER = re.compile(r"checkin:round:([0-9]+):remind:([^:]+):member:([0-9]+)")
+# The series is greedy: a key is cut at its last ":part:", as it always was.
+_DIGEST_PART = re.compile(r"digest:round:([0-9]+):(.+):part:([0-9]+)")
+
+
+@dataclass(frozen=True)
+class PromptKey:
+    """A member's greeting with the first question of a round (queued when it opens)."""
+
+    round_id: int
+    member_id: int
+
+    def encode(self) -> str:
+        return f"checkin:round:{self.round_id}:member:{self.member_id}:prompt"
+
+    @classmethod
+    def decode(cls, key: str) -> PromptKey | None:
+        match = _PROMPT.fullmatch(key)
+        return cls(int(match[1]), int(match[2])) if match else None
+
+
+@dataclass(frozen=True)
+class ReminderKey:
+    """One reminder stage for one member: a configured stage number, or `manual-<message>`."""
+
+    round_id: int
+    stage: str
+    member_id: int
+
+    def __post_init__(self) -> None:
+        if not self.stage or ":" in self.stage:
+            raise ValueError(f"reminder stage {self.stage!r}: not empty, no ':'")
+
+    @staticmethod
+    def manual_stage(command_message_id: int) -> str:
+        """The stage of a coordinator's `/round remind`, one per command message."""
+        return f"manual-{command_message_id}"
+
+    @staticmethod
+    def stage_prefix(round_id: int, stage: str) -> str:
+        """What every key of one stage starts with (has the stage run already?)."""
+        return f"checkin:round:{round_id}:remind:{stage}:"
+
+    def encode(self) -> str:
+        return f"{self.stage_prefix(self.round_id, self.stage)}member:{self.member_id}"
+
+    @classmethod
+    def decode(cls, key: str) -> ReminderKey | None:
+        match = _REMINDER.fullmatch(key)
+        return cls(int(match[1]), match[2], int(match[3])) if match else None
+
+
+@dataclass(frozen=True)
+class DigestSeries:
+    """One delivery of a round's digest to one chat; its parts are numbered from 1."""
+
+    round_number: int
+    target: str  # which delivery: see the constructors below
+
+    @classmethod
+    def group(cls, round_number: int) -> DigestSeries:
+        """The scheduled digest in the alumni group."""
+        return cls(round_number, "group")
+
+    @classmethod
+    def coordinator(cls, round_number: int, telegram_id: int) -> DigestSeries:
+        """The scheduled digest in one coordinator's private chat."""
+        return cls(round_number, f"coordinator:{telegram_id}")
+
+    @classmethod
+    def request(cls, round_number: int, *, chat_id: int, message_id: int) -> DigestSeries:
+        """A coordinator's `/digest gruppe`, keyed by their command message: a redelivered
+        update posts at most once, a deliberate second request posts again."""
+        return cls(round_number, f"request:{chat_id}:{message_id}:group")
+
+    @classmethod
+    def reissue(cls, round_number: int, *, stamp: str, index: int, chat_id: int) -> DigestSeries:
+        """A digest rendered again after a member erased their data."""
+        return cls(round_number, f"reissue:{stamp}:{index}:chat:{chat_id}")
+
+    def encode(self) -> str:
+        return f"{DIGEST_PREFIX}{self.round_number}:{self.target}"
+
+    def parts_prefix(self) -> str:
+        """What the keys of all parts of this delivery start with."""
+        return f"{self.encode()}:part:"
+
+    def part(self, number: int) -> DigestPartKey:
+        return DigestPartKey(self, number)
+
+
+@dataclass(frozen=True)
+class DigestPartKey:
+    series: DigestSeries
+    number: int
+
+    def encode(self) -> str:
+        return f"{self.series.parts_prefix()}{self.number}"
+
+    @classmethod
+    def decode(cls, key: str) -> DigestPartKey | None:
+        match = _DIGEST_PART.fullmatch(key)
+        if match is None:
+            return None
+        return cls(DigestSeries(int(match[1]), match[2]), int(match[3]))
