@@ -117,16 +117,19 @@ class Intake:
     async def _handle(self, update: Update) -> None:
         application, services = self.application, self.services
         current = HandlingUpdate(update.update_id)
-        token = handling_update.set(current)
-        try:
+
+        async def handle_once() -> None:
+            # Inside the chat's turn: the check must not let a later update of the chat overtake.
             if await already_handled(services, update_id=update.update_id):
                 logger.info("update_skipped id=%s reason=handled_before", update.update_id)
-            else:
-                await application.update_processor.process_update(
-                    update, application.process_update(update)
-                )
-                if not current.recorded:  # it wrote nothing: its effects are done now
-                    await mark_handled(services, update_id=update.update_id)
+                return
+            await application.process_update(update)
+            if not current.recorded:  # it wrote nothing: its effects are done now
+                await mark_handled(services, update_id=update.update_id)
+
+        token = handling_update.set(current)
+        try:
+            await application.update_processor.process_update(update, handle_once())
         except Exception:
             # Handlers report their own errors; this is the intake's own bookkeeping failing.
             # Leave the update unconfirmed: it comes again and is handled or skipped then.
