@@ -11,8 +11,8 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
+from bot.members.roles import is_coordinator
 from bot.paging import split_message
-from bot.roles import is_coordinator
 from handlers.context import BotContext
 from storage import members as member_store
 from storage.tables import Member

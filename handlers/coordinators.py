@@ -8,8 +8,8 @@ import datetime as dt
 from telegram import BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
-from bot import cohorts, invites, members, profile, roles
-from bot.members import show_date
+from bot.members import cohorts, invites, profile, roles, rules
+from bot.members.rules import show_date
 from bot.numbers import parse_number, parse_telegram_id
 from handlers.common import (
     coordinator_only,
@@ -166,7 +166,7 @@ async def members_command(update: Update, context: BotContext) -> None:
         everyone = await member_store.all_members(session)
         cohorts = await member_store.list_cohorts(session)
     none_label = str(translate(language, "members.none"))
-    result = members.overview(
+    result = rules.overview(
         everyone, cohorts, now=context.services.clock.now(), none_label=none_label
     )
     sections = [

@@ -12,9 +12,9 @@ from telegram import ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMark
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 
-from bot import members, privacy
 from bot.config import SUPPORTED_LANGUAGES
-from bot.members import PauseRefused
+from bot.members import privacy, rules
+from bot.members.rules import PauseRefused
 from handlers import coordinators
 from handlers import profile as profile_dialogue
 from handlers.common import current_member, language_of, remove_buttons, reply, send_text
@@ -53,12 +53,12 @@ async def pause_command(update: Update, context: BotContext) -> None:
     if user is None or await _member(update, context) is None:
         return
     settings = context.services.settings
-    request = members.parse_pause(
+    request = rules.parse_pause(
         context.args or [], now=context.services.clock.now(), tz=settings.tz
     )
     if isinstance(request, PauseRefused):
         language = await language_of(update, context)
-        day = members.show_date(request.day, language) if request.day else ""
+        day = rules.show_date(request.day, language) if request.day else ""
         typed = " ".join(context.args or [])
         await reply(update, context, f"pause.problem.{request.problem}", typed=typed, day=day)
         return
@@ -72,7 +72,7 @@ async def pause_command(update: Update, context: BotContext) -> None:
     if request.last_day is None:
         await reply(update, context, "pause.open_ended")
     else:
-        day = members.show_date(request.last_day, member.language)
+        day = rules.show_date(request.last_day, member.language)
         await reply(update, context, "pause.until", day=day)
 
 
@@ -85,7 +85,7 @@ async def resume_command(update: Update, context: BotContext) -> None:
         member = await member_store.get_member(session, telegram_id=user.id)
         if member is None:
             return
-        was_paused = members.is_paused(member, context.services.clock.now())
+        was_paused = rules.is_paused(member, context.services.clock.now())
         member.paused_until = None
         await member_store.save_member(session, member=member)
         await session.commit()

@@ -9,8 +9,9 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import checkin, profile
-from bot.profile import Hint, Mode, Position, Step
+from bot import checkin
+from bot.members import profile
+from bot.members.profile import Hint, Mode, Position, Step
 from handlers.common import remove_buttons, reply, send_text
 from handlers.context import BotContext
 from storage import members as member_store

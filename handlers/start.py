@@ -12,8 +12,8 @@ from markupsafe import Markup
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
-from bot import invites, privacy, profile
-from bot.roles import is_coordinator
+from bot.members import invites, privacy, profile
+from bot.members.roles import is_coordinator
 from handlers import coordinators
 from handlers import profile as profile_dialogue
 from handlers.common import language_of, remove_buttons, reply, send_text

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.profile import clean
+from bot.members.profile import clean
 from storage import members as member_store
 from storage.tables import Cohort
 
