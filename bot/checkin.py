@@ -15,7 +15,7 @@ from babel.dates import format_datetime
 from markupsafe import Markup
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.members import profile
+from bot.members import profile_state as profile
 from bot.numbers import parse_number
 from bot.outbox import message_payload
 from bot.round_cache import OpenRound
