@@ -16,6 +16,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.members import reachability
 from handlers import checkin as checkin_handler
 from handlers import coordinators, edits, errors, groups, members, profile, start
 from handlers import digest as digest_handler
@@ -65,7 +66,7 @@ def _register_members(application: AlumniApplication) -> None:
     # Reachability is bookkeeping every feature relies on: group -1, before anything else.
     application.add_handler(ChatMemberHandler(members.on_my_chat_member), group=-1)
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, groups.on_migration))
-    application.services.outbox.unreachable_hooks.append(members.mark_unreachable)
+    application.services.outbox.unreachable_hooks.append(reachability.mark_unreachable)
     for name, callback in (
         ("profile", members.profile_command),
         ("pause", members.pause_command),

@@ -11,10 +11,13 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
+from bot.members import lookup
+from bot.members.notice import Notice
+from bot.members.roles import may_coordinate
 from bot.paging import split_message
-from bot.roles import is_coordinator
+from bot.ui import Reply
 from handlers.context import BotContext
-from storage import members as member_store
+from handlers.keyboards import to_markup
 from storage.tables import Member
 
 
@@ -23,22 +26,17 @@ async def current_member(update: Update, context: BotContext) -> Member | None:
     user = update.effective_user
     if user is None:
         return None
-    async with context.services.db.session() as session:
-        member = await member_store.get_member(session, telegram_id=user.id)
-    return member if member is not None and member.consent_at is not None else None
+    return await lookup.consented_member(context.services, telegram_id=user.id)
 
 
 async def language_of(update: Update, context: BotContext) -> str:
     """The member's chosen language, else what their Telegram app uses, else the default."""
-    translate = context.services.translate
     user = update.effective_user
     if user is None:
-        return translate.default_language
-    async with context.services.db.session() as session:
-        member = await member_store.get_member(session, telegram_id=user.id)
-    if member is not None:
-        return translate.language_for(member.language)
-    return translate.language_for(user.language_code)
+        return context.services.translate.default_language
+    return await lookup.language_of(
+        context.services, telegram_id=user.id, telegram_language=user.language_code
+    )
 
 
 async def send_text(
@@ -89,6 +87,23 @@ async def reply(
     return await send_text(update, context, text, reply_markup=reply_markup)
 
 
+async def send_reply(update: Update, context: BotContext, answer: Reply) -> Message | None:
+    """Answer with what a use case prepared: its text and its buttons."""
+    return await send_text(update, context, answer.text, reply_markup=to_markup(answer.buttons))
+
+
+async def send_replies(update: Update, context: BotContext, answers: list[Reply]) -> None:
+    for answer in answers:
+        await send_reply(update, context, answer)
+
+
+async def say(update: Update, context: BotContext, notice: Notice) -> Message | None:
+    """Answer with a use case's catalog text in the user's language; params are HTML-escaped."""
+    language = await language_of(update, context)
+    text = context.services.translate(language, notice.key, **notice.params)
+    return await send_text(update, context, text)
+
+
 async def remove_buttons(update: Update) -> None:
     """The message whose button was pressed loses its buttons, so it cannot be answered twice."""
     query = update.callback_query
@@ -107,13 +122,7 @@ def coordinator_only(callback: Handler) -> Handler:
     @functools.wraps(callback)
     async def guarded(update: Update, context: BotContext) -> None:
         user = update.effective_user
-        allowed = False
-        if user is not None:
-            async with context.services.db.session() as session:
-                allowed = await is_coordinator(
-                    session, telegram_id=user.id, settings=context.services.settings
-                )
-        if allowed:
+        if user is not None and await may_coordinate(context.services, telegram_id=user.id):
             await callback(update, context)
             return
         if update.callback_query is not None:

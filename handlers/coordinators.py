@@ -3,28 +3,28 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 
-from telegram import BotCommandScopeChat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import BotCommandScopeChat, Update
 from telegram.error import TelegramError
 
-from bot import cohorts, invites, members, profile, roles
-from bot.members import show_date
-from bot.numbers import parse_number, parse_telegram_id
+from bot.members import cohorts, invites, overview, roles
+from bot.members.callbacks import RevokeInviteButton
+from bot.numbers import parse_telegram_id
 from handlers.common import (
     coordinator_only,
     language_of,
     remove_buttons,
     reply,
+    say,
     send_long,
+    send_reply,
     send_text,
 )
 from handlers.context import AlumniApplication, BotContext
 from handlers.menus import publish_coordinator_menu
-from storage import members as member_store
 from storage.tables import Cohort, Member
 
-INVITE_PATTERN = r"^invite:revoke:"
+INVITE_PATTERN = RevokeInviteButton.PATTERN
 
 # ------------------------------------------------------------------------------ command menu
 
@@ -49,16 +49,13 @@ async def withdraw_menu(context: BotContext, chat_id: int) -> None:
 async def publish_menus_on_startup(application: AlumniApplication) -> None:
     """Coordinators named in the bot (COORDINATOR_IDS ones are done by handlers.app at start-up)."""
     services = application.services
-    async with services.db.session() as session:
-        named = await member_store.coordinators(session)
-    for member in named:
-        if member.telegram_id not in services.settings.coordinator_ids:
-            await publish_coordinator_menu(
-                application.bot,
-                services.translate,
-                chat_id=member.telegram_id,
-                language=member.language,
-            )
+    for member in await roles.named_coordinators(services):
+        await publish_coordinator_menu(
+            application.bot,
+            services.translate,
+            chat_id=member.telegram_id,
+            language=member.language,
+        )
 
 
 # ------------------------------------------------------------------------------ /coordinator
@@ -92,17 +89,10 @@ async def coordinator_command(update: Update, context: BotContext) -> None:
         await reply(update, context, "coordinator.usage")
         return
     telegram_id, username = target
-    async with context.services.db.write() as session:
-        change = await roles.change_coordinator_role(
-            session,
-            services=context.services,
-            telegram_id=telegram_id,
-            username=username,
-            add=action == "add",
-        )
-        await session.commit()
+    change = await roles.change_role(
+        context.services, telegram_id=telegram_id, username=username, add=action == "add"
+    )
     if change.changed is not None:
-        context.services.outbox.wake()
         if change.changed.is_coordinator:
             await publish_menu_if_coordinator(context, change.changed)
         else:
@@ -116,19 +106,7 @@ async def coordinator_command(update: Update, context: BotContext) -> None:
 @coordinator_only
 async def cohorts_command(update: Update, context: BotContext) -> None:
     """`/cohorts`, `/cohorts add NAME`, `/cohorts rename NUMBER NEW NAME`."""
-    args = context.args or []
-    action = args[0].casefold() if args else "list"
-    async with context.services.db.write() as session:
-        if action in {"add", "neu"}:
-            result = await cohorts.add(session, typed=" ".join(args[1:]))
-        elif action in {"rename", "umbenennen"}:
-            number = parse_number(args[1]) if len(args) > 1 else None
-            result = await cohorts.rename(session, number=number, typed=" ".join(args[2:]))
-        else:
-            result = await cohorts.listing(session)
-            if action != "list":
-                result.problem = "cohorts.usage"
-        await session.commit()
+    result = await cohorts.manage(context.services, words=context.args or [])
     if result.done is not None:
         language = await language_of(update, context)
         await send_text(
@@ -140,15 +118,15 @@ async def cohorts_command(update: Update, context: BotContext) -> None:
     await _list_cohorts(update, context, result.cohorts)
 
 
-async def _list_cohorts(update: Update, context: BotContext, cohorts: list[Cohort]) -> None:
+async def _list_cohorts(update: Update, context: BotContext, known: list[Cohort]) -> None:
     language = await language_of(update, context)
     translate = context.services.translate
-    if not cohorts:
+    if not known:
         await send_text(update, context, translate(language, "cohorts.none"))
         return
     lines = [str(translate(language, "cohorts.heading"))]
     lines += [
-        str(translate(language, "cohorts.line", n=n, name=c.name)) for n, c in enumerate(cohorts, 1)
+        str(translate(language, "cohorts.line", n=n, name=c.name)) for n, c in enumerate(known, 1)
     ]
     lines.append(str(translate(language, "cohorts.hint")))
     await send_text(update, context, "\n".join(lines))
@@ -161,37 +139,7 @@ async def _list_cohorts(update: Update, context: BotContext, cohorts: list[Cohor
 async def members_command(update: Update, context: BotContext) -> None:
     """Counts per cohort and region, and how many are active, paused or unreachable."""
     language = await language_of(update, context)
-    translate = context.services.translate
-    async with context.services.db.session() as session:
-        everyone = await member_store.all_members(session)
-        cohorts = await member_store.list_cohorts(session)
-    none_label = str(translate(language, "members.none"))
-    result = members.overview(
-        everyone, cohorts, now=context.services.clock.now(), none_label=none_label
-    )
-    sections = [
-        str(
-            translate(
-                language,
-                "members.summary",
-                total=result.total,
-                active=result.active,
-                paused=result.paused,
-                unreachable=result.unreachable,
-            )
-        ),
-        str(translate(language, "members.per_cohort")),
-    ]
-    sections += [
-        str(translate(language, "members.count_line", label=label, count=count))
-        for label, count in sorted(result.per_cohort.items())
-    ]
-    sections.append(str(translate(language, "members.per_region")))
-    sections += [
-        str(translate(language, "members.count_line", label=label, count=count))
-        for label, count in sorted(result.per_region.items(), key=lambda item: (-item[1], item[0]))
-    ]
-    sections.append(str(translate(language, "members.not_consented_note")))
+    sections = await overview.members_overview(context.services, language=language)
     await send_long(update, context, sections)
 
 
@@ -207,65 +155,18 @@ async def invite_command(update: Update, context: BotContext) -> None:
         return
     user = update.effective_user
     assert user is not None
-    validity = context.services.settings.invite_validity
-    typed = " ".join(args)
-    async with context.services.db.write() as session:
-        known = list(await member_store.list_cohorts(session))
-        cohort = profile.match_cohort(typed, known) if args else None
-        invite = None
-        if not args or cohort is not None:
-            invite = await member_store.add_invite(
-                session,
-                code=invites.new_code(),
-                cohort_id=cohort.id if cohort else None,
-                created_by=user.id,
-                expires_at=context.services.clock.now() + validity
-                if validity > dt.timedelta(0)
-                else None,
-            )
-            await session.commit()
-    if invite is None:
-        names = ", ".join(c.name for c in known) or "–"
-        await reply(update, context, "invite.unknown_cohort", typed=typed, names=names)
-        return
-    language = await language_of(update, context)
-    translate = context.services.translate
-    if invite.expires_at is None:
-        validity_text = translate(language, "invite.valid_forever")
-    else:
-        local_day = invite.expires_at.astimezone(context.services.settings.tz).date()
-        validity_text = translate(
-            language, "invite.valid_until", day=show_date(local_day, language)
-        )
-    link = invites.deep_link(context.bot.username, invite.code)
-    cohort_text = cohort.name if cohort else translate(language, "invite.any_cohort")
-    button = InlineKeyboardButton(
-        str(translate(language, "invite.button.revoke")),
-        callback_data=f"invite:revoke:{invite.code}",
+    created = await invites.create(
+        context.services,
+        created_by=user.id,
+        words=args,
+        bot_username=context.bot.username,
+        language=await language_of(update, context),
     )
-    await reply(
-        update,
-        context,
-        "invite.created",
-        link=link,
-        cohort=cohort_text,
-        validity=validity_text,
-        code=invite.code,
-        reply_markup=InlineKeyboardMarkup([[button]]),
-    )
+    await send_reply(update, context, created)
 
 
 async def _revoke(update: Update, context: BotContext, code: str) -> None:
-    async with context.services.db.write() as session:
-        invite = await member_store.get_invite(session, code=code) if code else None
-        if invite is not None and invite.revoked_at is None:
-            invite.revoked_at = context.services.clock.now()
-            session.add(invite)
-            await session.commit()
-    if invite is None:
-        await reply(update, context, "invite.revoke_unknown", code=code)
-        return
-    await reply(update, context, "invite.revoked", code=code)
+    await say(update, context, await invites.revoke(context.services, code=code))
 
 
 @coordinator_only
@@ -276,4 +177,6 @@ async def on_invite_button(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     await remove_buttons(update)
-    await _revoke(update, context, query.data.split(":", 2)[2])
+    button = RevokeInviteButton.decode(query.data)
+    if button is not None:
+        await _revoke(update, context, button.code)

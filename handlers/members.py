@@ -4,29 +4,28 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import logging
-from typing import Any
 
-from telegram import ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import ChatMemberUpdated, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 
-from bot import members, privacy
 from bot.config import SUPPORTED_LANGUAGES
-from bot.members import PauseRefused
+from bot.members import account, groups, privacy, profile_dialogue, reachability
+from bot.members.callbacks import ForgetButton, LanguageButton
 from handlers import coordinators
-from handlers import profile as profile_dialogue
-from handlers.common import current_member, language_of, remove_buttons, reply, send_text
+from handlers.common import (
+    current_member,
+    remove_buttons,
+    reply,
+    say,
+    send_reply,
+    send_text,
+)
 from handlers.context import BotContext
-from storage import chats as chat_store
-from storage import members as member_store
 from storage.tables import Member
 
-logger = logging.getLogger(__name__)
-
-LANGUAGE_PATTERN = r"^lang:"
-FORGET_PATTERN = r"^forget:"
+LANGUAGE_PATTERN = LanguageButton.PATTERN
+FORGET_PATTERN = ForgetButton.PATTERN
 
 
 async def _member(update: Update, context: BotContext) -> Member | None:
@@ -39,9 +38,14 @@ async def _member(update: Update, context: BotContext) -> Member | None:
 
 async def profile_command(update: Update, context: BotContext) -> None:
     """The member sees their profile with a button to change each field."""
-    member = await _member(update, context)
-    if member is not None:
-        await profile_dialogue.show(update, context, member)
+    user = update.effective_user
+    if user is None:
+        return
+    card = await profile_dialogue.show_profile(context.services, telegram_id=user.id)
+    if card is None:
+        await reply(update, context, "member.not_registered")
+        return
+    await send_reply(update, context, card)
 
 
 # ------------------------------------------------------------------------------ pause
@@ -50,75 +54,36 @@ async def profile_command(update: Update, context: BotContext) -> None:
 async def pause_command(update: Update, context: BotContext) -> None:
     """`/pause` or `/pause bis 31.12.2026`: no check-in prompts or reminders until then."""
     user = update.effective_user
-    if user is None or await _member(update, context) is None:
+    if user is None:
         return
-    settings = context.services.settings
-    request = members.parse_pause(
-        context.args or [], now=context.services.clock.now(), tz=settings.tz
-    )
-    if isinstance(request, PauseRefused):
-        language = await language_of(update, context)
-        day = members.show_date(request.day, language) if request.day else ""
-        typed = " ".join(context.args or [])
-        await reply(update, context, f"pause.problem.{request.problem}", typed=typed, day=day)
+    words = context.args or []
+    notice = await account.pause(context.services, telegram_id=user.id, words=words)
+    if notice is None:
+        await reply(update, context, "member.not_registered")
         return
-    async with context.services.db.write() as session:
-        member = await member_store.get_member(session, telegram_id=user.id)
-        if member is None:
-            return
-        member.paused_until = request.until
-        await member_store.save_member(session, member=member)
-        await session.commit()
-    if request.last_day is None:
-        await reply(update, context, "pause.open_ended")
-    else:
-        day = members.show_date(request.last_day, member.language)
-        await reply(update, context, "pause.until", day=day)
+    await say(update, context, notice)
 
 
 async def resume_command(update: Update, context: BotContext) -> None:
     """The member gets check-in prompts again."""
     user = update.effective_user
-    if user is None or await _member(update, context) is None:
+    if user is None:
         return
-    async with context.services.db.write() as session:
-        member = await member_store.get_member(session, telegram_id=user.id)
-        if member is None:
-            return
-        was_paused = members.is_paused(member, context.services.clock.now())
-        member.paused_until = None
-        await member_store.save_member(session, member=member)
-        await session.commit()
-    await reply(update, context, "pause.resumed" if was_paused else "pause.not_paused")
+    notice = await account.resume(context.services, telegram_id=user.id)
+    if notice is None:
+        await reply(update, context, "member.not_registered")
+        return
+    await say(update, context, notice)
 
 
 # ------------------------------------------------------------------------------ language
-
-
-def _language_buttons(context: BotContext, language: str) -> InlineKeyboardMarkup:
-    translate = context.services.translate
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    str(translate(language, f"language.name.{code}")), callback_data=f"lang:{code}"
-                )
-                for code in SUPPORTED_LANGUAGES
-            ]
-        ]
-    )
 
 
 async def _set_language(update: Update, context: BotContext, code: str) -> None:
     user = update.effective_user
     if user is None:
         return
-    async with context.services.db.write() as session:
-        member = await member_store.get_member(session, telegram_id=user.id)
-        if member is not None:
-            member.language = code
-            await member_store.save_member(session, member=member)
-            await session.commit()
+    member = await account.set_language(context.services, telegram_id=user.id, language=code)
     if member is None:
         await reply(update, context, "member.not_registered")
         return
@@ -135,9 +100,11 @@ async def language_command(update: Update, context: BotContext) -> None:
     if wanted in SUPPORTED_LANGUAGES:
         await _set_language(update, context, wanted)
         return
-    key = "language.choose" if not wanted else "language.unknown"
-    text = context.services.translate(member.language, key, typed=wanted)
-    await send_text(update, context, text, reply_markup=_language_buttons(context, member.language))
+    choice = await account.language_choice(
+        context.services, telegram_id=member.telegram_id, typed=wanted
+    )
+    if choice is not None:
+        await send_reply(update, context, choice)
 
 
 async def on_language_button(update: Update, context: BotContext) -> None:
@@ -145,32 +112,13 @@ async def on_language_button(update: Update, context: BotContext) -> None:
     if query is None or not query.data:
         return
     await query.answer()
-    code = query.data.split(":", 1)[1]
-    if code in SUPPORTED_LANGUAGES:
+    button = LanguageButton.decode(query.data)
+    if button is not None:
         await remove_buttons(update)
-        await _set_language(update, context, code)
+        await _set_language(update, context, button.language)
 
 
 # ------------------------------------------------------------------------------ export, forget
-
-
-async def _export_document(member: Member, context: BotContext) -> dict[str, Any]:
-    assert member.id is not None
-    async with context.services.db.session() as session:
-        cohort = (
-            await member_store.get_cohort(session, cohort_id=member.cohort_id)
-            if member.cohort_id is not None
-            else None
-        )
-        answers = await member_store.answers_of(session, member_id=member.id)
-        participations = await member_store.participations_of(session, member_id=member.id)
-    return privacy.build_export(
-        member,
-        cohort=cohort,
-        answers=answers,
-        participations=participations,
-        now=context.services.clock.now(),
-    )
 
 
 async def export_command(update: Update, context: BotContext) -> None:
@@ -178,18 +126,12 @@ async def export_command(update: Update, context: BotContext) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
-    async with context.services.db.session() as session:
-        member = await member_store.get_member(session, telegram_id=user.id)
-    if member is None:
+    export = await privacy.export(context.services, telegram_id=user.id)
+    if export is None:
         await reply(update, context, "export.nothing")
         return
-    document = await _export_document(member, context)
-    caption = context.services.translate(member.language, "export.caption")
     await context.bot.send_document(
-        chat.id,
-        privacy.export_bytes(document),
-        filename=f"alumni-daten-{member.telegram_id}.json",
-        caption=str(caption),
+        chat.id, export.content, filename=export.filename, caption=export.caption
     )
 
 
@@ -198,26 +140,11 @@ async def forget_command(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if user is None:
         return
-    async with context.services.db.session() as session:
-        member = await member_store.get_member(session, telegram_id=user.id)
-    if member is None:
+    question = await privacy.forget_question(context.services, telegram_id=user.id)
+    if question is None:
         await reply(update, context, "export.nothing")
         return
-    translate = context.services.translate
-    markup = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    str(translate(member.language, "forget.button.yes")),
-                    callback_data="forget:yes",
-                ),
-                InlineKeyboardButton(
-                    str(translate(member.language, "forget.button.no")), callback_data="forget:no"
-                ),
-            ]
-        ]
-    )
-    await reply(update, context, "forget.confirm", reply_markup=markup)
+    await send_reply(update, context, question)
 
 
 async def on_forget_button(update: Update, context: BotContext) -> None:
@@ -227,19 +154,17 @@ async def on_forget_button(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     await remove_buttons(update)
-    if query.data != "forget:yes":
+    button = ForgetButton.decode(query.data or "")
+    if button is None or not button.confirmed:
         await reply(update, context, "forget.cancelled")
         return
-    language = await language_of(update, context)  # asked before the member row goes
-    async with context.services.db.write() as session:
-        member = await member_store.get_member(session, telegram_id=user.id)
-        if member is not None:
-            await privacy.erase(session, services=context.services, member=member)
-        await session.commit()
-    if member is not None and member.is_coordinator:
+    forgotten = await privacy.forget(
+        context.services, telegram_id=user.id, telegram_language=user.language_code
+    )
+    if forgotten.was_coordinator:
         with contextlib.suppress(TelegramError):
             await coordinators.withdraw_menu(context, user.id)
-    await send_text(update, context, context.services.translate(language, "forget.done"))
+    await send_text(update, context, context.services.translate(forgotten.language, "forget.done"))
 
 
 # ------------------------------------------------------------------------------ reachability
@@ -255,31 +180,11 @@ async def on_my_chat_member(update: Update, context: BotContext) -> None:
     gone = status in {ChatMemberStatus.BANNED, ChatMemberStatus.LEFT}
     if change.chat.type != ChatType.PRIVATE:
         if gone:
-            await _left_group(context, change.chat.id)
+            await groups.bot_left_group(context.services, chat_id=change.chat.id)
         return
-    reachable = not gone
-    async with context.services.db.write() as session:
-        await member_store.set_reachable(
-            session,
-            telegram_id=change.chat.id,
-            reachable=reachable,
-            now=context.services.clock.now(),
-        )
-        await session.commit()
-
-
-async def _left_group(context: BotContext, chat_id: int) -> None:
-    async with context.services.db.write() as session:
-        unlinked = await chat_store.unlink_alumni_group(session, telegram_id=chat_id)
-        await session.commit()
-    if unlinked is not None:
-        # No digest can reach the group any more until a coordinator runs /setgroup again.
-        logger.warning("alumni_group_unlinked chat=%s reason=bot_removed", chat_id)
-
-
-async def mark_unreachable(session: Any, chat_id: int, now: dt.datetime) -> None:
-    """Outbox hook: a 403 for a private chat means that member blocked the bot."""
-    await member_store.set_reachable(session, telegram_id=chat_id, reachable=False, now=now)
+    await reachability.set_reachable(
+        context.services, telegram_id=change.chat.id, reachable=not gone
+    )
 
 
 async def not_registered_fallback(

@@ -1,7 +1,7 @@
 """/start with the privacy notice and consent, and /help, in a private chat.
 
-Before consent nothing about the person is stored: the invite code and the chosen language
-travel in the consent button's data (`consent:<action>:<language>:<code>`).
+What is said and stored is decided in `bot.members.onboarding`; this module only talks to
+Telegram.
 """
 
 from __future__ import annotations
@@ -9,66 +9,25 @@ from __future__ import annotations
 import contextlib
 
 from markupsafe import Markup
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.error import TelegramError
 
-from bot import invites, privacy, profile
-from bot.roles import is_coordinator
+from bot.members import onboarding
+from bot.members.callbacks import ConsentAction, ConsentButton
+from bot.members.roles import may_coordinate
 from handlers import coordinators
 from handlers import profile as profile_dialogue
-from handlers.common import language_of, remove_buttons, reply, send_text
+from handlers.common import language_of, remove_buttons, reply, send_replies, send_reply, send_text
 from handlers.context import BotContext
+from handlers.keyboards import to_markup
 from handlers.menus import MENU, Audience
-from storage import members as member_store
-from storage.tables import Invite
 
-CALLBACK_PATTERN = r"^consent:"
+CALLBACK_PATTERN = ConsentButton.PATTERN
 
 # The members' commands, answered in private chats only; in a group they get a pointer there.
 PRIVATE_COMMANDS: tuple[str, ...] = tuple(
     command.name for command in MENU if command.audience is Audience.MEMBER
 )
-
-
-def _other(language: str) -> str:
-    return "en" if language == "de" else "de"
-
-
-def _consent_markup(context: BotContext, language: str, code: str) -> InlineKeyboardMarkup:
-    translate = context.services.translate
-
-    def button(key: str, action: str, lang: str) -> InlineKeyboardButton:
-        return InlineKeyboardButton(
-            str(translate(language, key)), callback_data=f"consent:{action}:{lang}:{code}"
-        )
-
-    return InlineKeyboardMarkup(
-        [
-            [button("consent.button.yes", "yes", language)],
-            [
-                button("consent.button.no", "no", language),
-                button("consent.button.other_language", "lang", _other(language)),
-            ],
-        ]
-    )
-
-
-def _notice(context: BotContext, language: str, first_name: str) -> str:
-    services = context.services
-    retention = privacy.retention_text(services.settings.retention, language)
-    welcome = services.translate(language, "start.welcome", name=first_name)
-    notice = services.translate(language, "consent.notice", retention=retention)
-    return f"{welcome}\n\n{notice}"
-
-
-async def _check_invite(
-    context: BotContext, code: str
-) -> tuple[invites.InviteStatus, Invite | None]:
-    if not invites.looks_like_code(code):
-        return invites.InviteStatus.UNKNOWN, None
-    async with context.services.db.session() as session:
-        invite = await member_store.get_invite(session, code=code)
-    return invites.status(invite, now=context.services.clock.now()), invite
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -77,29 +36,14 @@ async def start(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if user is None:
         return
-    code = context.args[0] if context.args else ""
-    async with context.services.db.session() as session:
-        member = await member_store.get_member(session, telegram_id=user.id)
-    if member is not None:
-        await reply(
-            update, context, "start.welcome_back", name=member.display_name or user.first_name
-        )
-        await profile_dialogue.ask(update, context, member)
-        return
-    language = context.services.translate.language_for(user.language_code)
-    if code:
-        status, _ = await _check_invite(context, code)
-        if status is not invites.InviteStatus.VALID:
-            await send_text(
-                update, context, context.services.translate(language, f"invite.problem.{status}")
-            )
-            code = ""
-    await send_text(
-        update,
-        context,
-        _notice(context, language, user.first_name),
-        reply_markup=_consent_markup(context, language, code),
+    greeting = await onboarding.greet(
+        context.services,
+        telegram_id=user.id,
+        first_name=user.first_name,
+        telegram_language=user.language_code,
+        code=context.args[0] if context.args else "",
     )
+    await send_replies(update, context, greeting)
 
 
 async def on_consent_button(update: Update, context: BotContext) -> None:
@@ -108,63 +52,35 @@ async def on_consent_button(update: Update, context: BotContext) -> None:
     if query is None or user is None or not query.data:
         return
     await query.answer()
-    _, action, language, code = [*query.data.split(":", 3), "", "", ""][:4]
-    language = context.services.translate.language_for(language)
-    if action == "lang":
+    button = ConsentButton.decode(query.data)
+    if button is not None and button.action is ConsentAction.OTHER_LANGUAGE:
+        notice = onboarding.notice(
+            context.services, language=button.language, first_name=user.first_name, code=button.code
+        )
         with contextlib.suppress(TelegramError):
-            await query.edit_message_text(
-                _notice(context, language, user.first_name),
-                reply_markup=_consent_markup(context, language, code),
-            )
+            await query.edit_message_text(notice.text, reply_markup=to_markup(notice.buttons))
         return
     await remove_buttons(update)
-    if action == "no":
-        await send_text(update, context, context.services.translate(language, "consent.declined"))
+    if button is None:
         return
-    if action == "yes":
-        await _consent(update, context, language, code)
-
-
-async def _consent(update: Update, context: BotContext, language: str, code: str) -> None:
-    user = update.effective_user
-    assert user is not None
-    translate = context.services.translate
-    status: invites.InviteStatus | None = None
-    async with context.services.db.write() as session:
-        member = await member_store.get_member(session, telegram_id=user.id)
-        created = member is None
-        if member is None:
-            cohort_id = None
-            if code:
-                invite = await member_store.get_invite(session, code=code)
-                status = invites.status(invite, now=context.services.clock.now())
-                if status is invites.InviteStatus.VALID and invite is not None:
-                    invite.used_count += 1
-                    session.add(invite)
-                    cohort_id = invite.cohort_id
-            member = await member_store.create_member(
-                session,
-                telegram_id=user.id,
-                username=user.username,
-                language=language,
-                display_name=profile.telegram_name(user.first_name, user.last_name),
-                cohort_id=cohort_id,
-                awaiting=None,
-                now=context.services.clock.now(),
-            )
-            await profile.start_onboarding(session, member)
-            await member_store.save_member(session, member=member)
-        await session.commit()
-    if not created:
-        await reply(update, context, "consent.already")
-        await profile_dialogue.ask(update, context, member)
+    if button.action is ConsentAction.NO:
+        await send_reply(
+            update, context, onboarding.declined(context.services, language=button.language)
+        )
         return
-    if status is not None and status is not invites.InviteStatus.VALID:
-        # The link expired or was revoked while the notice was open: go on without it.
-        await send_text(update, context, translate(language, f"invite.problem.{status}"))
-    await send_text(update, context, translate(language, "consent.thanks"))
-    await coordinators.publish_menu_if_coordinator(context, member)
-    await profile_dialogue.continue_after(update, context, member, profile.Mode.ONBOARDING)
+    consent = await onboarding.consent(
+        context.services,
+        telegram_id=user.id,
+        username=user.username,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        language=button.language,
+        code=button.code,
+    )
+    await send_replies(update, context, consent.replies)
+    if consent.created:
+        await coordinators.publish_menu_if_coordinator(context, consent.member)
+    await profile_dialogue.send_step(update, context, consent.then)
 
 
 def _help(context: BotContext, language: str, audience: Audience) -> str:
@@ -185,13 +101,7 @@ async def help_command(update: Update, context: BotContext) -> None:
     language = await language_of(update, context)
     await send_text(update, context, _help(context, language, Audience.MEMBER))
     user = update.effective_user
-    if user is None:
-        return
-    async with context.services.db.session() as session:
-        allowed = await is_coordinator(
-            session, telegram_id=user.id, settings=context.services.settings
-        )
-    if allowed:
+    if user is not None and await may_coordinate(context.services, telegram_id=user.id):
         await send_text(update, context, _help(context, language, Audience.COORDINATOR))
 
 

@@ -8,7 +8,7 @@ import pytest
 from factories import cohort, member
 from member_steps import stored
 
-from bot.members import OPEN_ENDED
+from bot.members.rules import OPEN_ENDED
 from bot.outbox import message_payload
 from sandbox.harness import Harness
 from storage import outbox as outbox_store

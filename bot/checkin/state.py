@@ -10,14 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot import profile
 from bot.numbers import parse_number
 
 PREFIX = "checkin"  # the text router's route for these states
 _EDIT = "edit"
-# `Member.awaiting` (a LIKE pattern) while the guided profile after consent runs, in bot.profile's
-# format: such members are not prompted when a round opens, but when they finish.
-ONBOARDING_PATTERN = f"{profile.PREFIX}:%:{profile.Mode.ONBOARDING.value}"
 
 
 @dataclass(frozen=True)

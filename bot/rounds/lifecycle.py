@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.checkin.render import render_prompt, render_reminder
-from bot.checkin.state import ONBOARDING_PATTERN, CheckinState
+from bot.checkin.state import CheckinState
 from bot.checkin.timing import is_open, next_opening, schedule_of
 from bot.digest.delivery import on_round_closed
+from bot.members.profile_state import ONBOARDING_PATTERN
 from bot.outbox import message_payload
 from bot.purpose_keys import PromptKey, ReminderKey
 from bot.rounds import questions

@@ -1,11 +1,10 @@
-"""Rules about members: pausing, who counts as active, the coordinators' overview."""
+"""Rules about members: pausing, and who counts as active."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -13,7 +12,7 @@ from babel.dates import format_date
 
 from bot.dates import parse_day
 from storage.active_members import is_active_member
-from storage.tables import Cohort, Member
+from storage.tables import Member
 
 # An open-ended pause is stored as a date far ahead, so "paused_until > now" is the one rule
 # every feature checks. Not datetime.max: converting that to a local time zone overflows.
@@ -76,36 +75,3 @@ def is_paused(member: Member, now: dt.datetime) -> bool:
 def is_active(member: Member, now: dt.datetime) -> bool:
     """Gets check-in prompts: consented, reachable and not paused."""
     return is_active_member(member, now)
-
-
-@dataclass
-class Overview:
-    """What /members shows: how many members, where, and whether they can be reached."""
-
-    total: int = 0
-    active: int = 0
-    paused: int = 0
-    unreachable: int = 0
-    not_consented: int = 0
-    per_cohort: Counter[str] = field(default_factory=Counter)
-    per_region: Counter[str] = field(default_factory=Counter)
-
-
-def overview(
-    members: Sequence[Member], cohorts: Sequence[Cohort], *, now: dt.datetime, none_label: str
-) -> Overview:
-    names = {cohort.id: cohort.name for cohort in cohorts}
-    result = Overview(per_cohort=Counter({cohort.name: 0 for cohort in cohorts}))
-    for member in members:
-        result.total += 1
-        if member.consent_at is None:
-            result.not_consented += 1
-        elif not member.reachable:
-            result.unreachable += 1
-        elif is_paused(member, now):
-            result.paused += 1
-        else:
-            result.active += 1
-        result.per_cohort[names.get(member.cohort_id, none_label)] += 1
-        result.per_region[member.region or none_label] += 1
-    return result

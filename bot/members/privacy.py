@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from babel.dates import format_timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.digest import withdrawal as digest
+from bot.members.callbacks import ForgetButton
 from bot.services import Services
+from bot.ui import Button, Reply
 from storage import members as member_store
 from storage.tables import Answer, Cohort, Member, Participation, Round, RoundQuestion
 
@@ -97,3 +100,80 @@ async def erase(session: AsyncSession, *, services: Services, member: Member) ->
     """
     await member_store.delete_member(session, member=member)
     await digest.withdraw_pending_after_erasure(session, services=services)
+
+
+# ------------------------------------------------------------------------------ use cases
+
+
+@dataclass(frozen=True)
+class Export:
+    """The file /export sends: everything stored about the member, as JSON."""
+
+    content: bytes
+    filename: str
+    caption: str
+
+
+async def export(services: Services, *, telegram_id: int) -> Export | None:
+    """Everything stored about the person; None when nothing is."""
+    async with services.db.session() as session:
+        member = await member_store.get_member(session, telegram_id=telegram_id)
+        if member is None:
+            return None
+        assert member.id is not None
+        cohort = (
+            await member_store.get_cohort(session, cohort_id=member.cohort_id)
+            if member.cohort_id is not None
+            else None
+        )
+        answers = await member_store.answers_of(session, member_id=member.id)
+        participations = await member_store.participations_of(session, member_id=member.id)
+    document = build_export(
+        member,
+        cohort=cohort,
+        answers=answers,
+        participations=participations,
+        now=services.clock.now(),
+    )
+    return Export(
+        content=export_bytes(document),
+        filename=f"alumni-daten-{member.telegram_id}.json",
+        caption=str(services.translate(member.language, "export.caption")),
+    )
+
+
+async def forget_question(services: Services, *, telegram_id: int) -> Reply | None:
+    """/forget asks for confirmation first; None when nothing is stored about the person."""
+    async with services.db.session() as session:
+        member = await member_store.get_member(session, telegram_id=telegram_id)
+    if member is None:
+        return None
+    translate, language = services.translate, member.language
+    buttons = [
+        Button(str(translate(language, "forget.button.yes")), ForgetButton(True).encode()),
+        Button(str(translate(language, "forget.button.no")), ForgetButton(False).encode()),
+    ]
+    return Reply(str(translate(language, "forget.confirm")), [buttons])
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """After /forget: the language to say goodbye in (read before the row went), and whether
+    the person had been given the coordinator role (their menu goes too)."""
+
+    language: str
+    was_coordinator: bool
+
+
+async def forget(
+    services: Services, *, telegram_id: int, telegram_language: str | None
+) -> Forgotten:
+    """Confirmed: the member row and everything hanging on it are deleted."""
+    translate = services.translate
+    async with services.db.write() as session:
+        member = await member_store.get_member(session, telegram_id=telegram_id)
+        language = translate.language_for(member.language if member else telegram_language)
+        if member is not None:
+            await erase(session, services=services, member=member)
+        await session.commit()
+    return Forgotten(language, member is not None and member.is_coordinator)

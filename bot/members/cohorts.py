@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.profile import clean
+from bot.members.profile import clean
+from bot.numbers import parse_number
+from bot.services import Services
 from storage import members as member_store
 from storage.tables import Cohort
 
@@ -62,4 +64,21 @@ async def rename(session: AsyncSession, *, number: int | None, typed: str) -> Co
         old = cohort.name
         await member_store.rename_cohort(session, cohort=cohort, name=name)
         result.done, result.params = "cohorts.renamed", {"old": old, "name": name}
+    return result
+
+
+async def manage(services: Services, *, words: Sequence[str]) -> CohortResult:
+    """`/cohorts`, `/cohorts add NAME`, `/cohorts rename NUMBER NEW NAME` (German words too)."""
+    action = words[0].casefold() if words else "list"
+    async with services.db.write() as session:
+        if action in {"add", "neu"}:
+            result = await add(session, typed=" ".join(words[1:]))
+        elif action in {"rename", "umbenennen"}:
+            number = parse_number(words[1]) if len(words) > 1 else None
+            result = await rename(session, number=number, typed=" ".join(words[2:]))
+        else:
+            result = await listing(session)
+            if action != "list":
+                result.problem = "cohorts.usage"
+        await session.commit()
     return result

@@ -41,7 +41,7 @@ async def change_coordinator_role(
 ) -> RoleChange:
     """Give or take the coordinator role; the person is told through the outbox in the same
     transaction. People in COORDINATOR_IDS keep the role. The caller commits, then wakes the
-    outbox."""
+    outbox (as `change_role` does)."""
     if telegram_id is not None:
         target = await member_store.get_member(session, telegram_id=telegram_id)
     elif username:
@@ -65,3 +65,34 @@ async def change_coordinator_role(
         respect_quiet_hours=False,
     )
     return RoleChange(f"coordinator.done_{action}", name, target)
+
+
+# ------------------------------------------------------------------------------ use cases
+
+
+async def may_coordinate(services: Services, *, telegram_id: int) -> bool:
+    """Whether this person may use the coordinator commands right now."""
+    async with services.db.session() as session:
+        return await is_coordinator(session, telegram_id=telegram_id, settings=services.settings)
+
+
+async def change_role(
+    services: Services, *, telegram_id: int | None, username: str | None, add: bool
+) -> RoleChange:
+    """`/coordinator add|remove`: the change and the message telling the person are committed
+    together; then the outbox delivers it."""
+    async with services.db.write() as session:
+        change = await change_coordinator_role(
+            session, services=services, telegram_id=telegram_id, username=username, add=add
+        )
+        await session.commit()
+    if change.changed is not None:
+        services.outbox.wake()
+    return change
+
+
+async def named_coordinators(services: Services) -> list[Member]:
+    """Coordinators given the role in the bot (not those named in COORDINATOR_IDS)."""
+    async with services.db.session() as session:
+        named = await member_store.coordinators(session)
+    return [m for m in named if m.telegram_id not in services.settings.coordinator_ids]
