@@ -1,4 +1,4 @@
-"""Outbox purpose keys of check-in and digest messages: the one place they are built and read.
+"""Outbox purpose keys: the one place they are built and read.
 
 A purpose key says why a row is in the outbox, and the outbox refuses a second row with the
 same key, so a restart never sends anything twice. The keys are stored for good: these formats
@@ -7,6 +7,7 @@ must keep reading every key a row already carries.
     checkin:round:<round id>:member:<member id>:prompt          greeting with the first question
     checkin:round:<round id>:remind:<stage>:member:<member id>  one reminder stage
     digest:round:<round number>:<series>:part:<part>            one part of a digest delivery
+    coordinator:<telegram id>:<add|remove>:<moment>             "you are (no longer) a coordinator"
 """
 
 from __future__ import annotations
@@ -124,3 +125,15 @@ class DigestPartKey:
         if match is None:
             return None
         return cls(DigestSeries(int(match[1]), match[2]), int(match[3]))
+
+
+@dataclass(frozen=True)
+class RoleNoticeKey:
+    """Telling someone they were made (or are no longer) a coordinator; one per change."""
+
+    telegram_id: int
+    added: bool
+    moment: str  # ISO time of the change: the same person may be added again later
+
+    def encode(self) -> str:
+        return f"coordinator:{self.telegram_id}:{'add' if self.added else 'remove'}:{self.moment}"

@@ -16,6 +16,8 @@ from telegram.ext import (
     filters,
 )
 
+from bot import purpose_keys
+from bot.checkin import buttons as checkin_buttons
 from bot.members import reachability
 from handlers import checkin as checkin_handler
 from handlers import coordinators, edits, errors, groups, members, profile, start
@@ -109,10 +111,14 @@ def _register_rounds(application: AlumniApplication) -> None:
     application.add_handler(
         CommandHandler("checkin", checkin_handler.checkin_command, filters=PRIVATE)
     )
-    application.add_handler(CallbackQueryHandler(checkin_handler.on_button, pattern=r"^ci:"))
-    application.services.outbox.still_wanted["checkin:"] = rounds_handler.still_wanted
+    application.add_handler(
+        CallbackQueryHandler(checkin_handler.on_button, pattern=checkin_buttons.PATTERN)
+    )
+    application.services.outbox.still_wanted[purpose_keys.CHECKIN_PREFIX] = (
+        rounds_handler.still_wanted
+    )
     # A prompt or reminder twice is better than none when a crash leaves it uncertain.
-    application.services.outbox.at_least_once.add("checkin:")
+    application.services.outbox.at_least_once.add(purpose_keys.CHECKIN_PREFIX)
     guarded: tuple[tuple[str, Any], ...] = (
         ("round", rounds_handler.round_command),
         ("questions", questions_handler.questions_command),

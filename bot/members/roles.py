@@ -8,6 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.outbox import message_payload
+from bot.purpose_keys import RoleNoticeKey
 from bot.services import Services
 from storage import members as member_store
 from storage.tables import Member
@@ -59,7 +60,7 @@ async def change_coordinator_role(
     text = services.translate(target.language, f"coordinator.told_{action}")
     await services.outbox.enqueue(
         session,
-        key=f"coordinator:{target.telegram_id}:{action}:{services.clock.now().isoformat()}",
+        key=RoleNoticeKey(target.telegram_id, add, services.clock.now().isoformat()).encode(),
         chat_id=target.telegram_id,
         payload=message_payload(str(text)),
         respect_quiet_hours=False,
