@@ -59,6 +59,9 @@ def register_handlers(application: AlumniApplication) -> None:
     # Last in its group: only a command no handler above knows arrives here. In groups such a
     # command may be meant for another bot, so only private chats get an answer.
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, start.unknown_command))
+    # Last of all buttons: old or forged callback data still gets an answer, so the client
+    # stops spinning.
+    application.add_handler(CallbackQueryHandler(start.outdated_button))
 
     application.add_error_handler(errors.on_error)
 

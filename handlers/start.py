@@ -113,6 +113,15 @@ async def in_private_please(update: Update, context: BotContext) -> None:
 MAX_COMMAND_SHOWN = 33
 
 
+async def outdated_button(update: Update, context: BotContext) -> None:
+    """A press on a button no handler knows (an old message, junk data): a short notice."""
+    query = update.callback_query
+    if query is None:
+        return
+    language = await language_of(update, context)
+    await query.answer(str(context.services.translate(language, "button.outdated")))
+
+
 async def unknown_command(update: Update, context: BotContext) -> None:
     """Someone typed a command the bot does not have: they hear which ones it does have."""
     message = update.effective_message

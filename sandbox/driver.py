@@ -402,24 +402,32 @@ class World:
                     button.casefold() in str(pressed["text"]).casefold()
                     and "callback_data" in pressed
                 ):
-                    query_id = secrets.token_hex(8)
-                    self.server.callback_answers[query_id] = {}
-                    await self.server.push_update(
-                        "callback_query",
-                        {
-                            "id": query_id,
-                            "from": person.user.as_api(),
-                            "message": self.server._message_api(candidate),
-                            "chat_instance": str(chat_id),
-                            "data": pressed["callback_data"],
-                        },
+                    return await self.press_data(
+                        person, str(pressed["callback_data"]), chat_id=chat_id, message=candidate
                     )
-                    return query_id
         shown = [m.button_texts for m in candidates[:3] if m.buttons]
         where = person.label if chat_id == person.id else str(chat_id)
         raise AssertionError(
             f"{person.name} found no button {button!r} in {where}; newest buttons: {shown}"
         )
+
+    async def press_data(
+        self, person: Person, data: str, *, chat_id: int, message: SentMessage
+    ) -> str:
+        """A button press carrying `data`, also data no button shows (old clients, forgeries)."""
+        query_id = secrets.token_hex(8)
+        self.server.callback_answers[query_id] = {}
+        await self.server.push_update(
+            "callback_query",
+            {
+                "id": query_id,
+                "from": person.user.as_api(),
+                "message": self.server._message_api(message),
+                "chat_instance": str(chat_id),
+                "data": data,
+            },
+        )
+        return query_id
 
     async def vote(
         self, user: SandboxUser, poll_message: SentMessage, option_ids: list[int]

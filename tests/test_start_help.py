@@ -145,3 +145,17 @@ async def test_an_unknown_command_gets_a_pointer_to_help(bot: Harness) -> None:
     await john.expect("I don't know the command /frobnicate")
     await john.send("/" + "x" * 4090)  # echoing it whole would exceed Telegram's 4096
     await john.expect("I don't know the command /xxxxxxxx", "…")
+
+
+@pytest.mark.parametrize("data", ["veraltet", "x" * 64, "rsvp:1:yes", "digest:theme:9"])
+async def test_a_button_no_feature_knows_is_answered(bot: Harness, data: str) -> None:
+    """Old buttons and junk data get a short notice, so the client stops spinning."""
+    anna = bot.world.user("Anna")
+    await anna.send("/start")
+    notice = await anna.expect("Datenschutz")
+    query_id = await bot.world.press_data(anna, data, chat_id=anna.id, message=notice)
+    answer = await anna.callback_answer(query_id)
+    assert answer.get("text") == "Dieser Knopf ist nicht mehr aktuell."
+    await anna.expect_nothing(0.2)
+    async with bot.services.db.session() as session:
+        assert await member_store.get_member(session, telegram_id=anna.id) is None
