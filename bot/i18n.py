@@ -16,6 +16,34 @@ from bot.config import SUPPORTED_LANGUAGES
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 
+# What a person typed and the bot repeats back ("„…“ verstehe ich nicht"): shown shortened, so a
+# 4,000-character argument cannot push the reply past Telegram's limit. Placeholders with these
+# names are always echoes; in error texts (keys naming an error or problem) every plain-text
+# parameter is one. A `draft` is shown back on purpose, so that nothing typed is lost: it keeps
+# all the room a message has left.
+ECHO_PLACEHOLDERS = frozenset({"given", "typed", "option", "command", "code"})
+ERROR_KEY_PARTS = (".error.", ".problem.", ".bad_", ".unknown")
+ECHO_LIMIT = 60
+DRAFT_PLACEHOLDER = "draft"
+DRAFT_LIMIT = 3500
+
+
+def shorten_echo(text: str, limit: int = ECHO_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _shortened(key: str, params: dict[str, object]) -> dict[str, object]:
+    in_error = any(part in key for part in ERROR_KEY_PARTS)
+    shortened: dict[str, object] = {}
+    for name, value in params.items():
+        if isinstance(value, str) and not isinstance(value, Markup):
+            if name == DRAFT_PLACEHOLDER:
+                value = shorten_echo(value, DRAFT_LIMIT)
+            elif in_error or name in ECHO_PLACEHOLDERS:
+                value = shorten_echo(value)
+        shortened[name] = value
+    return shortened
+
 
 class Translator:
     def __init__(self, catalogs: dict[str, dict[str, str]], default_language: str) -> None:
@@ -48,7 +76,7 @@ class Translator:
         template = self._catalogs[lang].get(key) or self._catalogs[self.default_language].get(key)
         if template is None:
             raise KeyError(f"missing translation key {key!r}")
-        return Markup(template).format(**params)
+        return Markup(template).format(**_shortened(key, params))
 
     def has(self, key: str) -> bool:
         return key in self._catalogs[self.default_language]
