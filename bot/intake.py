@@ -24,3 +24,18 @@ async def prune_handled_updates(services: Services, *, before: dt.datetime) -> N
     async with services.db.write() as session:
         await store.prune_handled(session, before=before)
         await session.commit()
+
+
+async def begin_run(services: Services) -> bool:
+    """At start: True if the bot died last time (updates may have been cut off then)."""
+    async with services.db.write() as session:
+        crashed = await store.begin_run(session, now=services.clock.now())
+        await session.commit()
+    return crashed
+
+
+async def end_run(services: Services) -> None:
+    """After a clean stop: the next start knows nothing was cut off."""
+    async with services.db.write() as session:
+        await store.end_run(session, now=services.clock.now())
+        await session.commit()

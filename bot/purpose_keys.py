@@ -137,3 +137,25 @@ class RoleNoticeKey:
 
     def encode(self) -> str:
         return f"coordinator:{self.telegram_id}:{'add' if self.added else 'remove'}:{self.moment}"
+
+
+_RESUME = re.compile(r"checkin:round:([0-9]+):member:([0-9]+):resume:([0-9]+)")
+
+
+@dataclass(frozen=True)
+class ResumeKey:
+    """The current question again, after a restart cut into a member's check-in; one per last
+    activity (`since`: epoch seconds of the member's latest answer), so a second restart right
+    after does not ask twice."""
+
+    round_id: int
+    member_id: int
+    since: int
+
+    def encode(self) -> str:
+        return f"checkin:round:{self.round_id}:member:{self.member_id}:resume:{self.since}"
+
+    @classmethod
+    def decode(cls, key: str) -> ResumeKey | None:
+        match = _RESUME.fullmatch(key)
+        return cls(int(match[1]), int(match[2]), int(match[3])) if match else None

@@ -13,9 +13,11 @@ from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
+from bot.checkin.resume import resume_interrupted
 from bot.clock import Clock
 from bot.config import Settings, TokenRejected
 from bot.i18n import Translator
+from bot.intake import begin_run, end_run
 from bot.menus import coordinator_menu_languages
 from bot.outbox import Outbox
 from bot.round_cache import RoundCache
@@ -191,12 +193,16 @@ async def running(
     try:
         if application.post_init:
             await application.post_init(application)
+        if await begin_run(application.services):
+            await resume_interrupted(application.services)
         await application.start()
         await intake.start()
         try:
             yield application
         finally:
             await intake.stop()
+            if not intake.aborted:
+                await end_run(application.services)
             if application.running:
                 await application.stop()
                 if application.post_stop:

@@ -48,6 +48,7 @@ class Intake:
         self._finished: set[int] = set()
         self._confirm_below: int | None = None
         self._stopping = asyncio.Event()
+        self.aborted = False  # cut off as by a crash: the run did not end cleanly
         self._task: asyncio.Task[None] | None = None
         # Updates handled since start; lets tests and the crash bench await progress.
         self.handled = 0
@@ -60,6 +61,7 @@ class Intake:
 
     async def abort(self) -> None:
         """What a killed process leaves: running updates cut off, nothing more confirmed."""
+        self.aborted = True
         self._stopping.set()
         tasks = [task for task in (self._task, *self._in_flight.values()) if task is not None]
         for task in tasks:

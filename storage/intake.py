@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Session, col, delete
+from sqlmodel import Session, col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.tables import HandledUpdate
+from storage.tables import BotRun, HandledUpdate
 
 
 async def was_handled(session: AsyncSession, *, update_id: int) -> bool:
@@ -30,3 +30,20 @@ async def record_handled(session: AsyncSession, *, update_id: int) -> None:
 async def prune_handled(session: AsyncSession, *, before: dt.datetime) -> None:
     """Telegram keeps an unconfirmed update for 24 hours; older ids are never needed again."""
     await session.exec(delete(HandledUpdate).where(col(HandledUpdate.handled_at) < before))
+
+
+async def begin_run(session: AsyncSession, *, now: dt.datetime) -> bool:
+    """Note that the bot runs from `now`; True if the run before did not stop cleanly."""
+    run = (await session.exec(select(BotRun).order_by(col(BotRun.id)).limit(1))).first()
+    crashed = run is not None and run.stopped_at is None
+    run = run or BotRun()
+    run.started_at, run.stopped_at = now, None
+    session.add(run)
+    return crashed
+
+
+async def end_run(session: AsyncSession, *, now: dt.datetime) -> None:
+    run = (await session.exec(select(BotRun).order_by(col(BotRun.id)).limit(1))).first()
+    if run is not None:
+        run.stopped_at = now
+        session.add(run)

@@ -331,3 +331,24 @@ async def queued_with_prefix(session: AsyncSession, *, prefix: str) -> bool:
         select(OutboxMessage.id).where(col(OutboxMessage.purpose_key).startswith(prefix)).limit(1)
     )
     return result.first() is not None
+
+
+async def recently_answering(
+    session: AsyncSession, *, round_id: int, since: dt.datetime
+) -> Sequence[tuple[Member, dt.datetime]]:
+    """Members with an unfinished participation whose latest answer came after `since`, with
+    the time of that answer."""
+    latest = func.max(Answer.updated_at)
+    result = await session.exec(
+        select(Member, latest)
+        .join(Answer, col(Answer.member_id) == col(Member.id))
+        .join(
+            Participation,
+            (col(Participation.member_id) == col(Member.id))
+            & (col(Participation.round_id) == round_id),
+        )
+        .where(col(Answer.round_id) == round_id, col(Participation.finished_at).is_(None))
+        .group_by(col(Member.id))
+        .having(latest > since)
+    )
+    return [(member, at) for member, at in result.all()]

@@ -261,7 +261,8 @@ class Digest(SQLModel, table=True):
 
 
 # --------------------------------------------------------------------------------------------
-# Intake (migration 0005): which updates were handled, so a re-delivered one is skipped
+# Intake (migration 0005): which updates were handled, so a re-delivered one is skipped; and
+# whether the last run ended cleanly
 # --------------------------------------------------------------------------------------------
 
 
@@ -274,3 +275,13 @@ class HandledUpdate(SQLModel, table=True):
         primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False}
     )
     handled_at: dt.datetime = _created_at()
+
+
+class BotRun(SQLModel, table=True):
+    """The current (or last) run of the bot (one row). `stopped_at` stays empty when it died."""
+
+    __tablename__ = "bot_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: dt.datetime = _created_at()
+    stopped_at: dt.datetime | None = _timestamp()

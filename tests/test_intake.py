@@ -26,14 +26,15 @@ async def test_an_update_handled_before_a_crash_is_not_handled_again(bot: Harnes
     Telegram: the same update comes again after the restart and changes nothing."""
     anna = await _asked(bot)
     await anna.send("Wir suchen Honorarkräfte")
-    await anna.expect("Gespeichert", "Frage 2 von 5")
+    await anna.expect("Gespeichert als Antwort auf Frage 1: „Wir suchen Honorarkräfte“", "Frage 2")
     await bot.crash()
     await bot.server.redeliver(bot.server.update_id_of("Wir suchen Honorarkräfte"))
 
     await bot.start()
+    await anna.expect("Ich war kurz weg", "Frage 2 von 5")  # where she stands, once
     await anna.expect_nothing(0.3)
     assert [text for _, text, _ in await answers(bot, anna)] == ["Wir suchen Honorarkräfte"]
-    assert count(anna, "Gespeichert") == 1
+    assert count(anna, "Gespeichert als") == 1
     await anna.wait_until(lambda: bot.server.pending_update_count == 0, "the update confirmed")
     anna.assert_all_read()
 
@@ -64,7 +65,7 @@ async def test_an_update_cut_off_by_a_crash_is_handled_after_the_restart(
     await anna.expect("Gespeichert", "Frage 2 von 5")
     assert [text for _, text, _ in await answers(bot, anna)] == ["Förderung läuft aus"]
     await anna.expect_nothing(0.3)
-    assert count(anna, "Gespeichert") == 1
+    assert count(anna, "Gespeichert als") == 1
     anna.assert_all_read()
 
 
@@ -75,3 +76,28 @@ async def test_updates_are_confirmed_in_order_once_handled(bot: Harness) -> None
     await anna.expect("Frage 4 von 5")
     await anna.wait_until(lambda: bot.server.pending_update_count == 0, "all confirmed")
     assert [text for _, text, _ in await answers(bot, anna)] == ["eins", "zwei", "drei"]
+
+
+async def test_after_a_crash_members_mid_check_in_see_where_they_stand_once(bot: Harness) -> None:
+    ben = bot.world.user("Ben")
+    await factories.member(bot, ben)  # asked too, but has not answered: nothing to resume
+    anna = await _asked(bot)
+    await ben.expect("Frage 1 von 5")
+    await anna.send("Elternabende laufen gut")
+    await anna.expect("Gespeichert", "Frage 2 von 5")
+
+    await bot.restart()  # a clean restart cuts nothing off: no word from the bot
+    await anna.expect_nothing(0.2)
+
+    await bot.crash()
+    await bot.start()
+    resumed = await anna.expect("Ich war kurz weg", "Frage 2 von 5")
+    assert resumed.button_texts == ["Überspringen", "Später"]
+    await bot.crash()  # dies again at once: the same last answer is not resumed twice
+    await bot.start()
+    await anna.expect_nothing(0.3)
+    await ben.expect_nothing(0.1)
+    assert count(anna, "Ich war kurz weg") == 1
+    anna.assert_all_read()
+    await anna.send("Social Media mit Influencern")
+    await anna.expect("Gespeichert als Antwort auf Frage 2", "Frage 3 von 5")

@@ -114,7 +114,7 @@ async def take_text(*, services: Services, member: Member, text: str | None) -> 
         await session.commit()
     if edit_id:
         return render_summary(services, member, progress)
-    return render_next(services, member, progress, saved=True)
+    return render_next(services, member, progress, saved=rq)
 
 
 async def answer_if_asked(
@@ -177,7 +177,7 @@ async def _start(session: AsyncSession, *, services: Services, member: Member) -
     session.add(progress.participation)
     member.awaiting = CheckinState(round_.id).encode() if progress.next_question() else None
     session.add(member)
-    return render_next(services, member, progress, saved=False)
+    return render_next(services, member, progress, saved=None)
 
 
 async def _press(
@@ -209,12 +209,12 @@ async def _press(
         reply.edit = True
         return reply
     if rq is None or rq.id is None:
-        return render_next(services, member, progress, saved=False)
+        return render_next(services, member, progress, saved=None)
     if action is ButtonAction.SKIP:
         if rq.id not in progress.answers:  # else an old message's button: the answer stays
             await save(session, services=services, member=member, progress=progress, rq=rq,
                        text=None)  # fmt: skip
-        return render_next(services, member, progress, saved=False)
+        return render_next(services, member, progress, saved=None)
     if action is ButtonAction.EDIT:
         member.awaiting = CheckinState(round_.id, editing=rq.id).encode()
         session.add(member)
@@ -227,8 +227,8 @@ async def _press(
         await save(session, services=services, member=member, progress=progress, rq=rq, text=text)
         if editing:
             return render_summary(services, member, progress)
-        return render_next(services, member, progress, saved=True)
-    return render_next(services, member, progress, saved=False)
+        return render_next(services, member, progress, saved=rq)
+    return render_next(services, member, progress, saved=None)
 
 
 async def _update_member(

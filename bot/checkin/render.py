@@ -193,18 +193,29 @@ def _summary_markup(services: Services, member: Member, progress: Progress) -> K
     return rows
 
 
+SAVED_EXCERPT = 40  # enough of the answer to recognise it, short enough to read at a glance
+
+
 def render_next(
-    services: Services, member: Member, progress: Progress, *, saved: bool
+    services: Services, member: Member, progress: Progress, *, saved: RoundQuestion | None
 ) -> CheckinReply:
-    """The next unanswered question, or the summary when there is none."""
+    """The next unanswered question, or the summary when there is none. After an answer was
+    stored (`saved`), the reply first names what it stored where: a member who re-types an
+    answer whose confirmation a crash ate sees where the first one went."""
     rq = progress.next_question()
     if rq is None:
         return render_summary(services, member, progress)
     text = _ask(services, member, progress.questions, rq)
     if not progress.answers:  # starting with /checkin, perhaps without the greeting
         text = visibility_note(services, member) + Markup("\n\n") + text
-    if saved:
-        saved_note = services.translate(language_of(services, member), "checkin.saved")
+    answer = progress.answers.get(saved.id) if saved is not None and saved.id else None
+    if saved is not None and answer is not None and answer.text:
+        saved_note = services.translate(
+            language_of(services, member),
+            "checkin.saved",
+            number=saved.position,
+            answer=excerpt(answer.text, SAVED_EXCERPT),
+        )
         text = saved_note + Markup("\n\n") + text
     return CheckinReply(text, question_markup(services, member, rq))
 

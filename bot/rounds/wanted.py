@@ -7,7 +7,7 @@ import datetime as dt
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.checkin.timing import is_open
-from bot.purpose_keys import PromptKey, ReminderKey
+from bot.purpose_keys import PromptKey, ReminderKey, ResumeKey
 from storage import rounds as store
 from storage.active_members import is_active_member
 from storage.tables import Member, OutboxMessage
@@ -16,10 +16,12 @@ from storage.tables import Member, OutboxMessage
 async def still_wanted(session: AsyncSession, row: OutboxMessage, now: dt.datetime) -> bool:
     """Quiet hours may have held the message back for hours: the round must still be open and
     the member active; a prompt only if the member has not started answering (via /checkin),
-    a reminder only if they have not finished. Keys of other formats are always wanted."""
+    a reminder or a resumed question only if they have not finished. Keys of other formats are
+    always wanted."""
     prompt = PromptKey.decode(row.purpose_key)
     reminder = ReminderKey.decode(row.purpose_key) if prompt is None else None
-    key = prompt or reminder
+    resume = ResumeKey.decode(row.purpose_key) if prompt is None and reminder is None else None
+    key = prompt or reminder or resume
     if key is None:
         return True
     round_ = await store.get_round(session, round_id=key.round_id)

@@ -1,4 +1,4 @@
-"""Handled update ids: acknowledge to Telegram only what is done, skip what comes again.
+"""Handled update ids (acknowledge only what is done, skip what comes again) and the bot's run.
 
 Revision ID: 0005
 Revises: 0004
@@ -22,7 +22,15 @@ def upgrade() -> None:
         sa.Column("handled_at", storage.types.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("update_id"),
     )
+    op.create_table(
+        "bot_run",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("started_at", storage.types.UTCDateTime(), nullable=False),
+        sa.Column("stopped_at", storage.types.UTCDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("bot_run")
     op.drop_table("handled_update")
