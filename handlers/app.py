@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -101,7 +102,19 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     await _publish_menus(application)
     await services.outbox.start(TelegramSender(application.bot, redact=services.settings.redact))
     await on_startup(application)
-    logger.info("bot_started username=%s", application.bot.username)
+    logger.info(
+        "bot_started username=%s version=%s mode=polling database=%s",
+        application.bot.username,
+        _version(),
+        services.db.describe(),
+    )
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("alumni-exchange-bot")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
 
 
 async def _publish_menus(application: AlumniApplication) -> None:
@@ -194,7 +207,8 @@ async def running(
         if application.post_init:
             await application.post_init(application)
         if await begin_run(application.services):
-            await resume_interrupted(application.services)
+            resumed = await resume_interrupted(application.services)
+            logger.warning("previous_run_ended_unexpectedly resumed_check_ins=%d", resumed)
         await application.start()
         await intake.start()
         try:

@@ -95,6 +95,10 @@ class Database:
         # SQLite allows one writer; serialising our own writes avoids "database is locked".
         self.write_lock = asyncio.Lock()
 
+    def describe(self) -> str:
+        """The database for a log line: backend and file or host, never a password."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
     async def migrate(self) -> None:
         async with self.engine.begin() as connection:
             await connection.run_sync(_upgrade)
