@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -52,6 +53,32 @@ def _timedelta(seconds: float) -> dt.timedelta:
 Duration = Annotated[dt.timedelta, BeforeValidator(parse_duration)]
 
 
+@dataclass(frozen=True)
+class PollReminderRule:
+    """When non-voters hear about a poll: at `share` of its running time, or `before` its end."""
+
+    share: float | None = None
+    before: dt.timedelta | None = None
+
+
+def parse_poll_reminder(value: str) -> PollReminderRule | None:
+    text = value.strip().casefold()
+    if text in {"off", "aus", "none", ""}:
+        return None
+    if text.endswith("%"):
+        try:
+            percent = float(text[:-1])
+        except ValueError:
+            percent = -1
+        if not 0 < percent < 100:
+            raise ValueError("expected a share such as 50%, a span such as 1d, or off")
+        return PollReminderRule(share=percent / 100)
+    try:
+        return PollReminderRule(before=parse_duration(text))
+    except ValueError:
+        raise ValueError("expected a share such as 50%, a span such as 1d, or off") from None
+
+
 def _parse_id_list(value: object) -> object:
     if isinstance(value, str):
         parts = [part.strip() for part in value.split(",") if part.strip()]
@@ -98,6 +125,10 @@ class Settings(BaseSettings):
     checkin_default_visibility: Literal["all", "coordinators", "anonymous"] = "all"
     checkin_themes_file: str | None = None  # TOML lexicon; empty: the built-in German one
 
+    # Polls: when members who have not voted are reminded: a share of the running time
+    # ("50%"), a span before the close ("1d"), or "off"
+    poll_reminder: str = "50%"
+
     # Privacy: how long anything personal is kept
     retention: Duration = dt.timedelta(days=730)
 
@@ -139,6 +170,12 @@ class Settings(BaseSettings):
         load_lexicon_file(Path(value.strip()))
         return value.strip()
 
+    @field_validator("poll_reminder")
+    @classmethod
+    def _poll_reminder(cls, value: str) -> str:
+        parse_poll_reminder(value)
+        return value.strip()
+
     @field_validator("retention")
     @classmethod
     def _positive_retention(cls, value: dt.timedelta) -> dt.timedelta:
@@ -175,6 +212,10 @@ class Settings(BaseSettings):
     @property
     def quiet(self) -> QuietHours | None:
         return QuietHours.parse(self.quiet_hours)
+
+    @property
+    def poll_reminder_rule(self) -> PollReminderRule | None:
+        return parse_poll_reminder(self.poll_reminder)
 
     @property
     def tz(self) -> ZoneInfo:

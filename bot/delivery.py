@@ -14,6 +14,7 @@ from typing import Any, Protocol
 @dataclass(frozen=True)
 class Delivered:
     message_id: int
+    poll_id: str | None = None  # Telegram's id of a poll that was sent
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,8 @@ _CHAT_DONE = object()
 # (A reminder whose member has finished or paused meanwhile is not.)
 WantedCheck = Callable[[Any, OutboxMessage, dt.datetime], Awaitable[bool]]
 UnreachableHook = Callable[[Any, int, dt.datetime], Awaitable[None]]
+# Told, inside the transaction that marks the row sent, what Telegram answered (poll ids).
+DeliveredHook = Callable[[Any, OutboxMessage, Delivered], Awaitable[None]]
 
 
 def message_payload(text: str, *, buttons: Keyboard | None = None) -> dict[str, Any]:
@@ -89,6 +91,8 @@ class Outbox:
     # By purpose-key prefix; a row found unwanted when due is withdrawn instead of sent.
     still_wanted: dict[str, WantedCheck] = field(default_factory=dict)
     unreachable_hooks: list[UnreachableHook] = field(default_factory=list)
+    # By purpose-key prefix.
+    delivered_hooks: dict[str, DeliveredHook] = field(default_factory=dict)
     # Purpose-key prefixes resent when it is uncertain whether they arrived (see above).
     at_least_once: set[str] = field(default_factory=set)
     # How many delivery cycles the worker has finished; lets tests await outcomes (no sleeps).
@@ -297,7 +301,8 @@ class Outbox:
         )
         match outcome:
             case Delivered(message_id=message_id):
-                await self._finish(row, DeliveryStatus.SENT, message_id=message_id)
+                await self._finish(row, DeliveryStatus.SENT, message_id=message_id,
+                                   delivered=outcome)  # fmt: skip
             case Migrated(new_chat_id=new_chat_id):
                 await self._migrated(row, new_chat_id)
                 return self.clock.now()  # `rest` moved too; it goes out in the next cycle
@@ -337,6 +342,7 @@ class Outbox:
         *,
         error: str | None = None,
         message_id: int | None = None,
+        delivered: Delivered | None = None,
     ) -> None:
         async with self.db.write() as session:
             stored = await session.get(OutboxMessage, row.id)
@@ -348,6 +354,10 @@ class Outbox:
             if message_id is not None:
                 stored.message_id, stored.sent_at = message_id, self.clock.now()
             session.add(stored)
+            if delivered is not None:
+                for prefix, hook in self.delivered_hooks.items():
+                    if stored.purpose_key.startswith(prefix):
+                        await hook(session, stored, delivered)
             await session.commit()
         log = logger.info if status is DeliveryStatus.SENT else logger.warning
         log("outbox_%s key=%s chat=%s error=%s", status.value, row.purpose_key, row.chat_id, error)

@@ -159,3 +159,59 @@ class ResumeKey:
     def decode(cls, key: str) -> ResumeKey | None:
         match = _RESUME.fullmatch(key)
         return cls(int(match[1]), int(match[2]), int(match[3])) if match else None
+
+
+# ------------------------------------------------------------------------------------ polls
+#
+#     poll:<poll id>:copy:<chat id>              the native poll in one chat
+#     poll:<poll id>:stop:<copy id>              stopping that native poll at the close
+#     poll:<poll id>:result:<text|chart>         the result where the poll was asked
+#     poll:<poll id>:remind:member:<member id>   the one reminder to a member who has not voted
+
+POLL_PREFIX = "poll:"
+_POLL_KEY = re.compile(r"poll:([0-9]+):(copy|stop|result|remind):(.+)")
+
+
+@dataclass(frozen=True)
+class PollKey:
+    """Any message of one poll; `kind` and `detail` say which (see the formats above)."""
+
+    poll_id: int
+    kind: str
+    detail: str
+
+    @classmethod
+    def copy(cls, poll_id: int, chat_id: int) -> PollKey:
+        return cls(poll_id, "copy", str(chat_id))
+
+    @classmethod
+    def stop(cls, poll_id: int, copy_id: int) -> PollKey:
+        return cls(poll_id, "stop", str(copy_id))
+
+    @classmethod
+    def result(cls, poll_id: int, part: str) -> PollKey:
+        return cls(poll_id, "result", part)
+
+    @classmethod
+    def reminder(cls, poll_id: int, member_id: int) -> PollKey:
+        return cls(poll_id, "remind", f"member:{member_id}")
+
+    @property
+    def member_id(self) -> int | None:
+        """The member a reminder is for."""
+        if self.kind != "remind" or not self.detail.startswith("member:"):
+            return None
+        return int(self.detail.removeprefix("member:"))
+
+    @property
+    def chat_id(self) -> int | None:
+        """The chat a copy goes to."""
+        return int(self.detail) if self.kind == "copy" else None
+
+    def encode(self) -> str:
+        return f"{POLL_PREFIX}{self.poll_id}:{self.kind}:{self.detail}"
+
+    @classmethod
+    def decode(cls, key: str) -> PollKey | None:
+        match = _POLL_KEY.fullmatch(key)
+        return cls(int(match[1]), match[2], match[3]) if match else None

@@ -17,7 +17,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services import Services
 from storage import members as member_store
+from storage import polls as poll_store
 from storage import retention as store
+
+DRAFT_LIFETIME = dt.timedelta(days=1)
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +32,7 @@ class PurgeReport:
     payloads: int
     members: int
     invites: int
+    polls: int = 0
 
 
 async def purge_expired(
@@ -43,14 +47,19 @@ async def purge_expired(
     for member in gone:
         await member_store.delete_member(session, member=member)
     invites = await store.delete_spent_invites(session, cutoff=cutoff)
-    report = PurgeReport(answers, len(round_ids), payloads, len(gone), invites)
+    # Polls closed that long ago go whole: question, copies and every vote.
+    polls = await poll_store.polls_closed_before(session, cutoff=cutoff)
+    # A guided /poll nobody finished within a day is abandoned.
+    await poll_store.delete_drafts_before(session, cutoff=now - DRAFT_LIFETIME)
+    report = PurgeReport(answers, len(round_ids), payloads, len(gone), invites, polls)
     logger.info(
-        "retention_purge answers=%d rounds=%d payloads=%d members=%d invites=%d",
+        "retention_purge answers=%d rounds=%d payloads=%d members=%d invites=%d polls=%d",
         report.answers,
         report.rounds,
         report.payloads,
         report.members,
         report.invites,
+        report.polls,
     )
     return report
 

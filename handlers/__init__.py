@@ -6,6 +6,7 @@ group 0 holds commands before free text, so a command always wins over "answer t
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from telegram.ext import (
@@ -13,15 +14,20 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     MessageHandler,
+    PollAnswerHandler,
+    PollHandler,
     filters,
 )
 
 from bot import purpose_keys
 from bot.checkin import buttons as checkin_buttons
 from bot.members import reachability
+from bot.polls import reminders as poll_reminders
+from bot.polls import votes as poll_votes
 from handlers import checkin as checkin_handler
 from handlers import coordinators, edits, errors, groups, members, profile, start
 from handlers import digest as digest_handler
+from handlers import polls as polls_handler
 from handlers import questions as questions_handler
 from handlers import retention as retention_handler
 from handlers import rounds as rounds_handler
@@ -44,6 +50,7 @@ def register_handlers(application: AlumniApplication) -> None:
     _register_members(application)
     _register_digest(application)
     _register_rounds(application)
+    _register_polls(application)
     # --- the same member commands written in a group: point to the private chat
     application.add_handler(
         CommandHandler(start.PRIVATE_COMMANDS, start.in_private_please, filters=~PRIVATE)
@@ -130,17 +137,33 @@ def _register_rounds(application: AlumniApplication) -> None:
         application.add_handler(CommandHandler(name, command))
 
 
+def _register_polls(application: AlumniApplication) -> None:
+    """/poll (issue 11): guarded inside, so non-coordinators are refused everywhere; /polls
+    for members in private; the votes Telegram reports."""
+    application.add_handler(CommandHandler("poll", polls_handler.poll_command))
+    application.add_handler(CommandHandler("polls", polls_handler.polls_command, filters=PRIVATE))
+    application.add_handler(PollAnswerHandler(polls_handler.on_poll_answer))
+    application.add_handler(PollHandler(polls_handler.on_poll))
+    outbox = application.services.outbox
+    outbox.still_wanted[purpose_keys.POLL_PREFIX] = poll_reminders.still_wanted
+    outbox.delivered_hooks[purpose_keys.POLL_PREFIX] = functools.partial(
+        poll_votes.copy_delivered, application.services
+    )
+
+
 async def on_startup(application: AlumniApplication) -> None:
     """Re-arm what lives in the database (schedules, pending deliveries) after a (re)start."""
     await coordinators.publish_menus_on_startup(application)
     await rounds_handler.arm(application)
     await retention_handler.arm(application)
+    await polls_handler.arm(application)
 
     async def on_clock_changed() -> None:
         """Time jumped ahead (tests, the demo): what fell due meanwhile is caught up as after
         a restart, then the schedules are re-armed from the new "now"."""
         await rounds_handler.arm(application)
         await retention_handler.arm(application)
+        await polls_handler.arm(application)
         application.services.outbox.wake()
 
     application.services.clock.on_change(on_clock_changed)

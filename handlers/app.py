@@ -100,7 +100,9 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     services = application.services
     await services.db.migrate()
     await _publish_menus(application)
-    await services.outbox.start(TelegramSender(application.bot, redact=services.settings.redact))
+    await services.outbox.start(
+        TelegramSender(application.bot, redact=services.settings.redact, clock=services.clock)
+    )
     await on_startup(application)
     logger.info(
         "bot_started username=%s version=%s mode=polling database=%s",

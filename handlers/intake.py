@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 BACKOFF_START = 1.0
 BACKOFF_MAX = 60.0
+SPIN_PAUSE_SECONDS = 0.1
 KEEP_HANDLED_IDS = dt.timedelta(days=2)  # Telegram drops unconfirmed updates after 24 hours
 
 
@@ -108,13 +109,24 @@ class Intake:
                 backoff = min(backoff * 2, BACKOFF_MAX)
                 continue
             backoff = BACKOFF_START
+            started = 0
             for update in updates:
                 seen = update.update_id in self._in_flight or update.update_id in self._finished
                 below = self._confirm_below is not None and update.update_id < self._confirm_below
                 if not seen and not below:
+                    started += 1
                     self._in_flight[update.update_id] = asyncio.create_task(
                         self._handle(update), name=f"update-{update.update_id}"
                     )
+            if updates and not started and self._in_flight:
+                # Telegram answers at once with what is fetched but not confirmed yet: asking
+                # again before one of them is done would only spin. Not longer than a moment,
+                # so a slow update does not delay a new one from another chat.
+                await asyncio.wait(
+                    list(self._in_flight.values()),
+                    timeout=SPIN_PAUSE_SECONDS,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
 
     async def _handle(self, update: Update) -> None:
         application, services = self.application, self.services

@@ -43,6 +43,7 @@ MENU: tuple[MenuCommand, ...] = (
     MenuCommand("export", Audience.MEMBER),
     MenuCommand("forget", Audience.MEMBER),
     MenuCommand("checkin", Audience.MEMBER),
+    MenuCommand("polls", Audience.MEMBER),
     MenuCommand("invite", Audience.COORDINATOR),
     MenuCommand("cohorts", Audience.COORDINATOR),
     MenuCommand("members", Audience.COORDINATOR),
@@ -51,6 +52,7 @@ MENU: tuple[MenuCommand, ...] = (
     MenuCommand("round", Audience.COORDINATOR),
     MenuCommand("questions", Audience.COORDINATOR),
     MenuCommand("digest", Audience.COORDINATOR),
+    MenuCommand("poll", Audience.COORDINATOR),
 )
 
 

@@ -6,19 +6,13 @@ every change, each under a fixed name so re-arming replaces rather than duplicat
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
-from collections.abc import Callable, Coroutine
-from typing import Any
 
-from apscheduler.jobstores.base import JobLookupError
 from markupsafe import Markup
 from telegram import Update
-from telegram.ext import JobQueue
 
 from bot.checkin.timing import format_moment
-from bot.clock import Clock
 from bot.config import parse_duration
 from bot.rounds import control, jobs
 from bot.rounds.control import AlreadyOpen
@@ -27,6 +21,7 @@ from bot.rounds.wanted import still_wanted as still_wanted  # the outbox asks (s
 from bot.services import Services
 from handlers.common import coordinator_only, language_of, reply, send_long
 from handlers.context import AlumniApplication, BotContext
+from handlers.scheduling import remove_other_jobs, run_at
 
 logger = logging.getLogger(__name__)
 
@@ -45,23 +40,6 @@ def _job_remind(round_id: int, stage: int) -> str:
 # ------------------------------------------------------------------------------ jobs
 
 
-JobCallback = Callable[[BotContext], Coroutine[Any, Any, None]]
-
-
-def _run_at(queue: JobQueue[Any], clock: Clock, name: str, when: dt.datetime,
-            callback: JobCallback, data: object) -> None:  # fmt: skip
-    for job in queue.get_jobs_by_name(name):
-        with contextlib.suppress(JobLookupError):
-            job.schedule_removal()
-    queue.run_once(
-        callback,
-        when=clock.seconds_until(when),  # real seconds: the clock may run ahead
-        name=name,
-        data=data,
-        job_kwargs={"misfire_grace_time": None},  # late (busy loop, suspended host) still runs
-    )
-
-
 async def arm(application: AlumniApplication) -> None:
     """Catch up on what fell due while the bot was down, then schedule what comes next."""
     await jobs.catch_up(application.services)
@@ -77,10 +55,10 @@ async def rearm(application: AlumniApplication) -> None:
     wanted: set[str] = set()
     if plan.next_opening is not None:
         wanted.add(JOB_OPEN)
-        _run_at(queue, services.clock, JOB_OPEN, plan.next_opening, _open_job, plan.next_opening)
+        run_at(queue, services.clock, JOB_OPEN, plan.next_opening, _open_job, plan.next_opening)
     if plan.round_id is not None and plan.closes_at is not None:
         wanted.add(_job_close(plan.round_id))
-        _run_at(
+        run_at(
             queue,
             services.clock,
             _job_close(plan.round_id),
@@ -93,13 +71,8 @@ async def rearm(application: AlumniApplication) -> None:
             if due > now:
                 name = _job_remind(plan.round_id, stage.number)
                 wanted.add(name)
-                _run_at(
-                    queue, services.clock, name, due, _remind_job, (plan.round_id, stage.number)
-                )
-    for job in queue.jobs():
-        if job.name and job.name.startswith(JOB_PREFIX) and job.name not in wanted:
-            with contextlib.suppress(JobLookupError):
-                job.schedule_removal()
+                run_at(queue, services.clock, name, due, _remind_job, (plan.round_id, stage.number))
+    remove_other_jobs(queue, prefix=JOB_PREFIX, wanted=wanted)
 
 
 def _application(context: BotContext) -> AlumniApplication:

@@ -20,17 +20,22 @@ from telegram.error import (
 )
 
 from bot import delivery
+from bot.clock import Clock
+from bot.polls.rules import telegram_close_date
 
 logger = logging.getLogger(__name__)
 
 
 class TelegramSender:
-    def __init__(self, bot: Bot, *, redact: Callable[[str], str]) -> None:
+    def __init__(self, bot: Bot, *, redact: Callable[[str], str], clock: Clock) -> None:
         self.bot = bot
+        self._clock = clock  # Telegram's close_date window counts from the moment of sending
         self._redact = redact  # an error may quote the request URL, which holds the token
 
     async def send(self, *, chat_id: int, method: str, payload: dict[str, Any]) -> delivery.Outcome:
         try:
+            if method == "stop_poll":
+                return await self._stop_poll(chat_id, payload)
             message = await self._call(chat_id, method, payload)
         except ChatMigrated as exc:
             return delivery.Migrated(int(exc.new_chat_id))
@@ -53,7 +58,16 @@ class TelegramSender:
         except Exception as exc:
             logger.exception("outbox_send_crashed chat=%s method=%s", chat_id, method)
             return delivery.Failed(f"{type(exc).__name__}: {self._reason(exc)}", transient=False)
-        return delivery.Delivered(message.message_id)
+        return delivery.Delivered(message.message_id, message.poll.id if message.poll else None)
+
+    async def _stop_poll(self, chat_id: int, payload: dict[str, Any]) -> delivery.Outcome:
+        try:
+            await self.bot.stop_poll(chat_id, payload["message_id"])
+        except BadRequest as exc:
+            # Telegram closed it by itself at its close_date: what we wanted has happened.
+            if "already been closed" not in str(exc):
+                raise
+        return delivery.Delivered(int(payload["message_id"]))
 
     def _reason(self, exc: BaseException) -> str:
         return self._redact(str(exc))
@@ -69,12 +83,28 @@ class TelegramSender:
                 chat_id, payload["text"], parse_mode=ParseMode.HTML, reply_markup=markup
             )
         if method == "send_poll":
+            closes_at = payload.get("closes_at")
+            close_date = (
+                telegram_close_date(dt.datetime.fromisoformat(closes_at), now=self._clock.now())
+                if closes_at
+                else None
+            )
             return await self.bot.send_poll(
                 chat_id,
                 payload["question"],
                 payload["options"],
                 is_anonymous=payload.get("is_anonymous", False),
                 allows_multiple_answers=payload.get("allows_multiple_answers", False),
+                hide_results_until_closes=payload.get("hide_results_until_closes") or None,
+                close_date=close_date,
+            )
+        if method == "send_photo":
+            return await self.bot.send_photo(
+                chat_id,
+                base64.b64decode(payload["content_b64"]),
+                filename=payload["filename"],
+                caption=payload.get("caption"),
+                parse_mode=ParseMode.HTML,
             )
         if method == "send_document":
             return await self.bot.send_document(

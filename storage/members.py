@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlmodel import col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import polls as poll_store
 from storage.tables import (
     Answer,
     Cohort,
@@ -113,6 +114,8 @@ async def delete_member(session: AsyncSession, *, member: Member) -> None:
     assert member.id is not None
     await session.exec(delete(Answer).where(col(Answer.member_id) == member.id))
     await session.exec(delete(Participation).where(col(Participation.member_id) == member.id))
+    await poll_store.delete_member_votes(session, member_id=member.id)
+    await poll_store.delete_draft(session, telegram_id=member.telegram_id)
     await session.exec(
         delete(OutboxMessage).where(col(OutboxMessage.chat_id) == member.telegram_id)
     )

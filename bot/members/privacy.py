@@ -16,7 +16,17 @@ from bot.members.callbacks import ForgetButton
 from bot.services import Services
 from bot.ui import Button, Reply
 from storage import members as member_store
-from storage.tables import Answer, Cohort, Member, Participation, Round, RoundQuestion
+from storage import polls as poll_store
+from storage.tables import (
+    Answer,
+    Cohort,
+    Member,
+    Participation,
+    Poll,
+    PollVote,
+    Round,
+    RoundQuestion,
+)
 
 
 def retention_text(retention: dt.timedelta, language: str) -> str:
@@ -39,6 +49,7 @@ def build_export(
     answers: Sequence[tuple[Answer, RoundQuestion, Round]],
     participations: Sequence[tuple[Participation, Round]],
     now: dt.datetime,
+    votes: Sequence[tuple[PollVote, Poll]] = (),
 ) -> dict[str, Any]:
     """Everything stored about the member, with when it was stored (DSGVO Art. 15 and 20)."""
     return {
@@ -86,6 +97,19 @@ def build_export(
             }
             for answer, question, round_ in answers
         ],
+        "poll_votes": [
+            {
+                "poll": poll.id,
+                "question": poll.question,
+                "chosen": [
+                    poll.options[index]
+                    for index in vote.option_ids
+                    if 0 <= index < len(poll.options)
+                ],
+                "voted_at": _when(vote.voted_at),
+            }
+            for vote, poll in votes
+        ],
     }
 
 
@@ -128,12 +152,14 @@ async def export(services: Services, *, telegram_id: int) -> Export | None:
         )
         answers = await member_store.answers_of(session, member_id=member.id)
         participations = await member_store.participations_of(session, member_id=member.id)
+        votes = await poll_store.votes_of_member(session, member_id=member.id)
     document = build_export(
         member,
         cohort=cohort,
         answers=answers,
         participations=participations,
         now=services.clock.now(),
+        votes=votes,
     )
     return Export(
         content=export_bytes(document),
