@@ -113,7 +113,7 @@ async def test_a_private_poll_to_fifty_members_counts_as_one(bot: Harness) -> No
 
 
 async def test_the_poll_closes_on_time_across_a_restart_and_posts_once(bot: Harness) -> None:
-    carla, group, (anna, ben) = await group_with_alumni(bot)
+    carla, group, (anna, _ben) = await group_with_alumni(bot)
     await group.send(carla, TOPIC + " bis=2h")
     message = await group_poll(group)
     assert message.poll is not None and message.poll.get("close_date")
@@ -138,7 +138,7 @@ async def test_the_poll_closes_on_time_across_a_restart_and_posts_once(bot: Harn
 
 
 async def test_a_coordinator_closes_early_and_later_votes_do_not_count(bot: Harness) -> None:
-    carla, group, (anna, ben) = await group_with_alumni(bot)
+    carla, group, (anna, _ben) = await group_with_alumni(bot)
     await group.send(carla, TOPIC)
     message = await group_poll(group)
     await sent_copies(bot, 1)
@@ -206,7 +206,7 @@ async def test_every_limit_violation_is_answered_and_shows_back_what_was_typed(
 
 
 async def test_non_coordinators_are_refused_everywhere(bot: Harness) -> None:
-    carla, group, (anna, ben) = await group_with_alumni(bot)
+    _carla, group, (anna, ben) = await group_with_alumni(bot)
     for command in (TOPIC, "/poll", "/poll schliessen 1"):
         await anna.send(command)
         await anna.expect("nur die Koordinator:innen")
