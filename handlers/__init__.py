@@ -22,6 +22,7 @@ from telegram.ext import (
 from bot import purpose_keys
 from bot.checkin import buttons as checkin_buttons
 from bot.members import reachability
+from bot.polls import draft as poll_draft
 from bot.polls import reminders as poll_reminders
 from bot.polls import votes as poll_votes
 from handlers import checkin as checkin_handler
@@ -58,6 +59,7 @@ def register_handlers(application: AlumniApplication) -> None:
 
     # --- free text and media in private chats, routed by where the member's dialogue stands
     router = TextRouter()
+    router.claim(polls_handler.draft_text)
     router.route("profile", profile.on_text)
     router.route("checkin", checkin_handler.on_text)
     router.fallback(members.not_registered_fallback)
@@ -142,6 +144,9 @@ def _register_polls(application: AlumniApplication) -> None:
     for members in private; the votes Telegram reports."""
     application.add_handler(CommandHandler("poll", polls_handler.poll_command))
     application.add_handler(CommandHandler("polls", polls_handler.polls_command, filters=PRIVATE))
+    application.add_handler(
+        CallbackQueryHandler(polls_handler.on_draft_button, pattern=poll_draft.PATTERN)
+    )
     application.add_handler(PollAnswerHandler(polls_handler.on_poll_answer))
     application.add_handler(PollHandler(polls_handler.on_poll))
     outbox = application.services.outbox

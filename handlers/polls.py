@@ -8,16 +8,18 @@ import re
 
 from markupsafe import Markup
 from telegram import InputFile, Update
+from telegram.error import TelegramError
 
 from bot.members.roles import may_coordinate
 from bot.numbers import parse_number
-from bot.polls import closing, jobs, reminders, votes
+from bot.polls import closing, draft, jobs, reminders, votes
 from bot.polls.create import Refused, Started, start_poll
 from bot.polls.rules import Problem
 from bot.polls.syntax import parse_command
 from bot.polls.view import listing, result_view
-from handlers.common import language_of, reply, send_long, send_text
+from handlers.common import language_of, reply, send_long, send_reply, send_text
 from handlers.context import AlumniApplication, BotContext
+from handlers.keyboards import to_markup
 from handlers.scheduling import remove_other_jobs, run_at
 
 logger = logging.getLogger(__name__)
@@ -123,7 +125,16 @@ async def poll_command(update: Update, context: BotContext) -> None:
         return
     text = command_arguments(message.text or "")
     first = text.split(maxsplit=1)[0].casefold() if text.split() else ""
-    if first in HELP_WORDS:
+    if first in CANCEL_WORDS and update.effective_user is not None:
+        language = await language_of(update, context)
+        await send_reply(
+            update,
+            context,
+            await draft.cancel(
+                context.services, telegram_id=update.effective_user.id, language=language
+            ),
+        )
+    elif first in HELP_WORDS:
         await reply(update, context, "polls.usage")
     elif first in RESULT_WORDS:
         await _result(update, context, text.split()[1:])
@@ -131,6 +142,58 @@ async def poll_command(update: Update, context: BotContext) -> None:
         await _close(update, context, text.split()[1:])
     else:
         await _start(update, context, text)
+
+
+async def draft_text(update: Update, context: BotContext, member: object) -> bool:
+    """A coordinator in the guided /poll: their text is the question or the next options."""
+    user, message = update.effective_user, update.effective_message
+    if user is None or message is None or message.text is None:
+        return False
+    if not await draft.has_draft(context.services, telegram_id=user.id):
+        return False
+    language = await language_of(update, context)
+    answer = await draft.take_text(
+        context.services, telegram_id=user.id, text=message.text, language=language
+    )
+    if answer is None:
+        return False
+    await send_reply(update, context, answer)
+    return True
+
+
+async def on_draft_button(update: Update, context: BotContext) -> None:
+    query, user, chat = update.callback_query, update.effective_user, update.effective_chat
+    if query is None or user is None or chat is None or query.data is None:
+        return
+    pressed = draft.DraftButton.decode(query.data)
+    if pressed is None or not await may_coordinate(context.services, telegram_id=user.id):
+        await query.answer()
+        await reply(update, context, "refusal.not_coordinator")
+        return
+    await query.answer()
+    language = await language_of(update, context)
+    message_id = query.message.message_id if query.message is not None else 0
+    shown = await draft.press(
+        context.services,
+        telegram_id=user.id,
+        action=pressed.action,
+        language=language,
+        message_id=message_id,
+    )
+    if shown.problems:
+        await send_text(
+            update, context, render_problems(context, language, shown.problems, typed="")
+        )
+    if shown.edit and query.message is not None:
+        with contextlib.suppress(TelegramError):  # unchanged text, or an old message
+            await query.edit_message_text(
+                shown.reply.text, reply_markup=to_markup(shown.reply.buttons)
+            )
+    else:
+        await send_reply(update, context, shown.reply)
+    if shown.started is not None:
+        await rearm(_application(context))
+        await send_text(update, context, started_text(context, language, shown.started))
 
 
 async def polls_command(update: Update, context: BotContext) -> None:
@@ -197,8 +260,19 @@ async def _start(update: Update, context: BotContext, text: str) -> None:
     if user is None or not await may_coordinate(context.services, telegram_id=user.id):
         await reply(update, context, "refusal.not_coordinator")
         return
+    chat = update.effective_chat
     if not text.strip():
-        await reply(update, context, "polls.usage")
+        if chat is None or chat.type != chat.PRIVATE:
+            await reply(update, context, "polls.draft.group_hint")
+            return
+        language = await language_of(update, context)
+        await send_reply(
+            update,
+            context,
+            await draft.begin(
+                context.services, telegram_id=user.id, chat_id=chat.id, language=language
+            ),
+        )
         return
     await create_from_text(update, context, text)
 

@@ -29,11 +29,17 @@ class TextRouter:
     def __init__(self) -> None:
         self._routes: dict[str, TextRoute] = {}
         self._fallbacks: list[Fallback] = []
+        self._claims: list[Fallback] = []
 
     def route(self, prefix: str, handler: TextRoute) -> None:
         if prefix in self._routes:
             raise ValueError(f"route {prefix!r} registered twice")
         self._routes[prefix] = handler
+
+    def claim(self, handler: Fallback) -> None:
+        """Asked first, whatever the member's dialogue: a short dialogue of its own (a guided
+        /poll) takes the message while it runs; returns True if it did."""
+        self._claims.append(handler)
 
     def fallback(self, handler: Fallback) -> None:
         self._fallbacks.append(handler)
@@ -44,6 +50,9 @@ class TextRouter:
         if user is None:
             return
         member = await member_for_message(context.services, telegram_id=user.id)
+        for claim in self._claims:
+            if await claim(update, context, member):
+                return
         dialogue = dialogue_of(member)
         if member is not None and dialogue is not None:
             route = self._routes.get(dialogue)

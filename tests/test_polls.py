@@ -14,7 +14,7 @@ from sqlmodel import select
 from sandbox.driver import Group, Person
 from sandbox.harness import Harness
 from sandbox.server import SentMessage
-from storage.tables import Poll, PollCopy, PollVote
+from storage.tables import Poll, PollCopy, PollDraft, PollVote
 
 TOPIC = "/poll Welches Thema nehmen wir? | Förderung | Social Media | Eltern"
 
@@ -252,3 +252,59 @@ async def test_an_anonymous_poll_counts_telegrams_totals(bot: Harness) -> None:
     await carla.send("/poll ergebnis 1")
     result = await carla.expect("Zwischenstand")
     assert "Förderung – 2 (100 %)" in result.text and "Anonyme Umfrage" in result.text
+
+
+async def test_the_guided_dialog_survives_a_restart_and_sends(bot: Harness) -> None:
+    carla, group, (_anna, _ben) = await group_with_alumni(bot)
+    carla.user.started_bot = True
+    await carla.send("/poll")
+    await carla.expect("Wie lautet die Frage?")
+    await carla.send("Wohin geht das nächste Treffen?")
+    await carla.expect("Jetzt die Antworten")
+    await carla.send("Hamburg\nKassel")
+    await carla.expect("Antworten bisher (2 von höchstens 12)", "Kassel")
+    await bot.restart()  # the position is in the database
+    await carla.send("Hamburg")
+    await carla.expect("steht schon in der Liste")
+    await carla.send("Online")
+    await carla.expect("Antworten bisher (3")
+    await carla.press("Fertig")  # the message turns into the settings
+    await carla.wait_until(lambda: "Einstellungen für" in carla.last.text, "settings")
+    await carla.press("Mehrfachauswahl: aus")
+    await carla.wait_until(
+        lambda: "Mehrfachauswahl: an" in str(carla.last.reply_markup), "the switch"
+    )
+    await carla.press("Ende: ohne Ende")
+    await bot.restart()
+    await carla.press("Vorschau")
+    await carla.wait_until(lambda: "Mehrere Antworten möglich" in carla.last.text, "preview")
+    assert "Ende nach: 1d" in carla.last.text and "An: Alumni-Gruppe" in carla.last.text
+    await carla.press("Senden")
+    await carla.expect("läuft in der Alumni-Gruppe", "endet am")
+    message = await group_poll(group, needle="Wohin geht")
+    assert message.poll is not None and message.poll["allows_multiple_answers"] is True
+    assert [o["text"] for o in message.poll["options"]] == ["Hamburg", "Kassel", "Online"]
+    [poll] = await polls(bot)
+    assert poll.closes_at is not None
+    assert await copies(bot) and not await _drafts(bot)
+
+
+async def _drafts(bot: Harness) -> list[PollDraft]:
+    async with bot.services.db.session() as session:
+        return list((await session.exec(select(PollDraft))).all())
+
+
+async def test_the_guided_dialog_can_be_cancelled_and_keeps_what_was_too_long(
+    bot: Harness,
+) -> None:
+    carla = configured_coordinator(bot)
+    carla.user.started_bot = True
+    await carla.send("/poll")
+    await carla.expect("Wie lautet die Frage?")
+    long_question = "Warum? " * 60
+    await carla.send(long_question)
+    answer = await carla.expect("1 bis 300 Zeichen")
+    assert long_question.strip()[:100] in answer.text
+    await carla.send("/poll abbrechen")
+    await carla.expect("verworfen")
+    assert await polls(bot) == []
