@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -158,8 +157,8 @@ class Person(ChatView):
                 "message_id": message_id,
                 "from": self.user.as_api(),
                 "chat": chat,
-                "date": int(time.time()) - 5,
-                "edit_date": int(time.time()),
+                "date": int(self.server.now()) - 5,
+                "edit_date": int(self.server.now()),
                 "text": text,
             },
         )
@@ -260,7 +259,7 @@ class Group(ChatView):
             {
                 "chat": self.chat.as_api(self.server.users),
                 "from": by.user.as_api(),
-                "date": int(time.time()),
+                "date": int(self.server.now()),
                 "old_chat_member": {"status": "member", "user": self.server.bot_user},
                 "new_chat_member": {
                     "status": "kicked",
@@ -344,7 +343,7 @@ class World:
                 {
                     "chat": chat.as_api(self.server.users),
                     "from": adder.user.as_api(),
-                    "date": int(time.time()),
+                    "date": int(self.server.now()),
                     "old_chat_member": {"status": "left", "user": self.server.bot_user},
                     "new_chat_member": {"status": "member", "user": self.server.bot_user},
                 },
@@ -386,7 +385,7 @@ class World:
             "message_id": message_id,
             "from": sender,
             "chat": self.server.chats[chat_id].as_api(self.server.users),
-            "date": int(time.time()),
+            "date": int(self.server.now()),
             **payload,
         }
         await self.server.push_update("message", message)
@@ -457,7 +456,7 @@ class World:
             {
                 "chat": self.server.chats[user.id].as_api(self.server.users),
                 "from": user.as_api(),
-                "date": int(time.time()),
+                "date": int(self.server.now()),
                 "old_chat_member": {"status": old, "user": self.server.bot_user}
                 | ({"until_date": 0} if old == "kicked" else {}),
                 "new_chat_member": {"status": new, "user": self.server.bot_user}

@@ -48,6 +48,8 @@ class Harness:
         self.world = World(server)
         # Kept across restarts: tests move it forward instead of waiting.
         self.clock = Clock()
+        # Telegram's time is the bot's time: message dates, poll close moments.
+        server.now = lambda: self.clock.now().timestamp()
         self.app: AlumniApplication | None = None
         self._stack: AsyncExitStack | None = None
 

@@ -188,6 +188,9 @@ class SandboxServer:
         }
         self.limits = limits or SandboxLimits()
         self.host, self.port = host, port
+        # Telegram's "now" (unix seconds): message dates and poll close moments. The harness
+        # points it at the bot's clock, so moving that clock moves Telegram's time too.
+        self.now: Callable[[], float] = time.time
         self.hang_seconds = hang_seconds
         self.users: dict[int, SandboxUser] = {}
         self.chats: dict[int, SandboxChat] = {}
@@ -583,7 +586,7 @@ class SandboxServer:
             "date": message.date,
         }
         if message.edited:
-            data["edit_date"] = int(time.time())
+            data["edit_date"] = int(self.now())
         if message.poll is not None:
             data["poll"] = message.poll
         elif message.document is not None:
@@ -712,7 +715,7 @@ class SandboxServer:
             parse_mode=params.get("parse_mode") or None,
             entities=entities,
             reply_markup=markup,
-            date=int(time.time()),
+            date=int(self.now()),
             method="sendMessage",
         )
         return await self._record(message)
@@ -812,7 +815,7 @@ class SandboxServer:
             parse_mode=None,
             entities=[],
             reply_markup=self._check_markup(params.get("reply_markup")),
-            date=int(time.time()),
+            date=int(self.now()),
             method="sendPoll",
             poll=poll,
         )
@@ -851,7 +854,7 @@ class SandboxServer:
             parse_mode=params.get("parse_mode") or None,
             entities=entities,
             reply_markup=self._check_markup(params.get("reply_markup")),
-            date=int(time.time()),
+            date=int(self.now()),
             method=method,
             document=document,
         )
