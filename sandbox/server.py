@@ -48,6 +48,8 @@ RECHECK_SECONDS = 0.02
 POLL_QUESTION_MAX = 300
 POLL_OPTION_MAX = 100
 POLL_OPTIONS_MIN, POLL_OPTIONS_MAX = 2, 12
+# open_period, and how far ahead close_date may lie (seconds; Bot API: 5 to 2628000).
+POLL_OPEN_MIN, POLL_OPEN_MAX = 5, 2_628_000
 CALLBACK_DATA_MAX_BYTES = 64
 MESSAGE_MAX = 4096
 CAPTION_MAX = 1024
@@ -150,6 +152,15 @@ class SandboxChat:
 
 
 @dataclass
+class PollSetup:
+    """What the bot chose for a poll beyond what Telegram's Poll object shows the bot."""
+
+    # When the poll closes on its own (server time, unix seconds); None: only by stopPoll.
+    closes_at: float | None = None
+    hide_results_until_closes: bool = False
+
+
+@dataclass
 class _Fault:
     kind: str  # "error" | "hang"
     status: int = 500
@@ -195,8 +206,10 @@ class SandboxServer:
         self.users: dict[int, SandboxUser] = {}
         self.chats: dict[int, SandboxChat] = {}
         self.messages: dict[int, list[SentMessage]] = {}
+        # Each poll as Telegram's Poll object (the same dict the poll message carries).
         self.polls: dict[str, dict[str, Any]] = {}
         self.poll_messages: dict[str, tuple[int, int]] = {}
+        self.poll_setup: dict[str, PollSetup] = {}
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.webhook_url = ""
@@ -778,6 +791,54 @@ class SandboxServer:
             raise ApiError(400, "Bad Request: poll question must be non-empty")
         if utf16_length(question) > POLL_QUESTION_MAX:
             raise ApiError(400, "Bad Request: poll question length must not exceed 300")
+        texts = self._poll_option_texts(params)
+        poll_type = str(params.get("type") or "regular")
+        now = self.now()
+        closes_at, timing = self._poll_timing(params, now)
+        poll_id = str(secrets.randbelow(10**18))
+        poll: dict[str, Any] = {
+            "id": poll_id,
+            "question": question,
+            "options": [
+                {"text": text, "voter_count": 0, "persistent_id": str(index)}
+                for index, text in enumerate(texts)
+            ],
+            "total_voter_count": 0,
+            "is_closed": self._flag(params, "is_closed", default=False),
+            # Telegram's defaults: anonymous; revoting allowed except in quizzes.
+            "is_anonymous": self._flag(params, "is_anonymous", default=True),
+            "type": poll_type,
+            "allows_multiple_answers": self._flag(params, "allows_multiple_answers", default=False),
+            # Bot API 9.6 / 10.0 fields PTB 22.8 requires on every poll (`Poll.__init__` raises
+            # TypeError without them).
+            "allows_revoting": self._flag(params, "allows_revoting", default=poll_type != "quiz"),
+            "members_only": self._flag(params, "members_only", default=False),
+            **timing,
+        }
+        message = SentMessage(
+            chat_id=chat.id,
+            message_id=self.next_message_id(chat.id),
+            text=question,
+            raw_text=question,
+            parse_mode=None,
+            entities=[],
+            reply_markup=self._check_markup(params.get("reply_markup")),
+            date=int(now),
+            method="sendPoll",
+            poll=poll,
+        )
+        self.polls[poll_id] = poll
+        self.poll_messages[poll_id] = (chat.id, message.message_id)
+        self.poll_setup[poll_id] = PollSetup(
+            closes_at=closes_at,
+            hide_results_until_closes=self._flag(
+                params, "hide_results_until_closes", default=False
+            ),
+        )
+        return await self._record(message)
+
+    @staticmethod
+    def _poll_option_texts(params: dict[str, Any]) -> list[str]:
         options = params.get("options") or []
         texts = [str(o["text"] if isinstance(o, dict) else o) for o in options]
         if len(texts) < POLL_OPTIONS_MIN:
@@ -787,40 +848,42 @@ class SandboxServer:
         for text in texts:
             if not text.strip() or utf16_length(text) > POLL_OPTION_MAX:
                 raise ApiError(400, "Bad Request: poll options length must not exceed 100")
-        is_anonymous = str(params.get("is_anonymous", "true")).lower() != "false"
-        poll_id = str(secrets.randbelow(10**18))
-        poll = {
-            "id": poll_id,
-            "question": question,
-            "options": [
-                {"text": text, "voter_count": 0, "persistent_id": str(index)}
-                for index, text in enumerate(texts)
-            ],
-            "total_voter_count": 0,
-            "is_closed": False,
-            "is_anonymous": is_anonymous,
-            "type": str(params.get("type") or "regular"),
-            "allows_multiple_answers": str(params.get("allows_multiple_answers", "")).lower()
-            == "true",
-            # Bot API 9.6 / 10.0 fields PTB 22.8 requires on every poll.
-            "allows_revoting": str(params.get("allows_revoting", "true")).lower() != "false",
-            "members_only": str(params.get("members_only", "")).lower() == "true",
-        }
-        self.polls[poll_id] = poll
-        message = SentMessage(
-            chat_id=chat.id,
-            message_id=self.next_message_id(chat.id),
-            text=question,
-            raw_text=question,
-            parse_mode=None,
-            entities=[],
-            reply_markup=self._check_markup(params.get("reply_markup")),
-            date=int(self.now()),
-            method="sendPoll",
-            poll=poll,
-        )
-        self.poll_messages[poll_id] = (chat.id, message.message_id)
-        return await self._record(message)
+        if len({text.strip() for text in texts}) < len(texts):
+            raise ApiError(400, "Bad Request: POLL_OPTION_DUPLICATE")
+        return texts
+
+    def _poll_timing(
+        self, params: dict[str, Any], now: float
+    ) -> tuple[float | None, dict[str, int]]:
+        """When the poll closes on its own, and the Poll fields that say so."""
+        has_period, has_date = params.get("open_period"), params.get("close_date")
+        if has_period and has_date:
+            raise ApiError(400, "Bad Request: can't specify both open_period and close_date")
+        if has_period:
+            period = self._int(params, "open_period")
+            if not POLL_OPEN_MIN <= period <= POLL_OPEN_MAX:
+                raise ApiError(400, "Bad Request: wrong poll open period specified")
+            # Telegram reports both: the period asked for and the moment it ends.
+            return now + period, {"open_period": period, "close_date": int(now) + period}
+        if has_date:
+            close_date = self._int(params, "close_date")
+            if not POLL_OPEN_MIN <= close_date - int(now) <= POLL_OPEN_MAX:
+                raise ApiError(400, "Bad Request: wrong poll close date specified")
+            return float(close_date), {"close_date": close_date}
+        return None, {}
+
+    @staticmethod
+    def _flag(params: dict[str, Any], key: str, *, default: bool) -> bool:
+        value = params.get(key)
+        if value is None or value == "":
+            return default
+        return str(value).lower() == "true"
+
+    def poll_of(self, message: SentMessage) -> dict[str, Any]:
+        """The current state of the poll `message` carries, as Telegram's Poll object."""
+        if message.poll is None:
+            raise AssertionError(f"message #{message.message_id} is not a poll: {message.text!r}")
+        return self.polls[message.poll["id"]]
 
     async def _stop_poll(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._find_message(params, "edit")

@@ -7,6 +7,7 @@ format), so what is checked here is what the real bot will meet.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from collections.abc import AsyncIterator
 
@@ -40,6 +41,8 @@ from telegram.request import HTTPXRequest
 
 from sandbox.driver import World
 from sandbox.server import SandboxLimits, SandboxServer
+
+NOW = 1_800_000_000.0  # a fixed Telegram "now" for tests about time windows
 
 
 @pytest.fixture
@@ -258,20 +261,70 @@ async def test_callback_data_is_1_to_64_bytes(tg: Bot, world: World) -> None:
     assert len(anna.messages) == 1
 
 
-async def test_poll_limits(tg: Bot, world: World) -> None:
+async def test_poll_limits(tg: Bot, sandbox: SandboxServer, world: World) -> None:
+    sandbox.now = lambda: NOW
     group = await world.group("Alumni")
     await tg.send_poll(group.id, "q" * 300, ["a" * 100, "b"])
     await tg.send_poll(group.id, "Zwölf?", [str(n) for n in range(12)])
-    cases = [
-        ("q" * 301, ["a", "b"], "question length"),
-        ("Eine?", ["a"], "at least 2 option"),
-        ("Dreizehn?", [str(n) for n in range(13)], "more than 12 options"),
-        ("Lang?", ["a" * 101, "b"], "options length"),
+    await tg.send_poll(group.id, "Kurz?", ["a", "b"], open_period=5)
+    await tg.send_poll(group.id, "Lang?", ["a", "b"], open_period=2_628_000)
+    await tg.send_poll(group.id, "Bald?", ["a", "b"], close_date=int(NOW) + 5)
+    await tg.send_poll(group.id, "Spät?", ["a", "b"], close_date=int(NOW) + 2_628_000)
+    cases: list[tuple[str, list[str], dict[str, int], str]] = [
+        ("q" * 301, ["a", "b"], {}, "question length"),
+        ("Eine?", ["a"], {}, "at least 2 option"),
+        ("Dreizehn?", [str(n) for n in range(13)], {}, "more than 12 options"),
+        ("Lang?", ["a" * 101, "b"], {}, "options length"),
+        ("Doppelt?", ["Mo", "Di", "Mo"], {}, "(?i)POLL_OPTION_DUPLICATE"),
+        ("Zu kurz?", ["a", "b"], {"open_period": 4}, "open period"),
+        ("Zu lang?", ["a", "b"], {"open_period": 2_628_001}, "open period"),
+        ("Zu bald?", ["a", "b"], {"close_date": int(NOW) + 4}, "close date"),
+        ("Vorbei?", ["a", "b"], {"close_date": int(NOW) - 60}, "close date"),
+        ("Zu spät?", ["a", "b"], {"close_date": int(NOW) + 2_628_001}, "close date"),
+        ("Beides?", ["a", "b"], {"open_period": 60, "close_date": int(NOW) + 60}, "both"),
     ]
-    for question, options, error in cases:
+    for question, options, timing, error in cases:
         with pytest.raises(BadRequest, match=error):
-            await tg.send_poll(group.id, question, options)
-    assert len(group.messages) == 2
+            await tg.send_poll(group.id, question, options, **timing)  # type: ignore[arg-type]
+    assert len(group.messages) == 6
+
+
+async def test_poll_settings_and_telegrams_defaults(
+    tg: Bot, sandbox: SandboxServer, world: World
+) -> None:
+    sandbox.now = lambda: NOW
+    group = await world.group("Alumni")
+    plain = await tg.send_poll(group.id, "Wann?", ["Mo", "Di"])
+    assert plain.poll is not None and plain.date.timestamp() == int(NOW)
+    assert plain.poll.is_anonymous and plain.poll.allows_revoting
+    assert not plain.poll.allows_multiple_answers and not plain.poll.is_closed
+    assert plain.poll.close_date is None and plain.poll.open_period is None
+    assert sandbox.poll_setup[plain.poll.id].closes_at is None
+
+    timed = await tg.send_poll(
+        group.id,
+        "Welche Themen?",
+        ["Förderung", "Netzwerk", "Karriere"],
+        is_anonymous=False,
+        allows_multiple_answers=True,
+        allows_revoting=False,
+        hide_results_until_closes=True,
+        open_period=dt.timedelta(minutes=10),
+    )
+    poll = timed.poll
+    assert poll is not None and not poll.is_anonymous and poll.allows_multiple_answers
+    assert not poll.allows_revoting
+    assert poll.close_date is not None and poll.close_date.timestamp() == int(NOW) + 600
+    assert sandbox.poll_of(group.last)["open_period"] == 600
+    setup = sandbox.poll_setup[poll.id]
+    assert setup.closes_at == NOW + 600 and setup.hide_results_until_closes
+    assert sandbox.poll_messages[poll.id] == (group.id, timed.message_id)
+
+    quiz = await tg.send_poll(group.id, "2+2?", ["3", "4"], type="quiz", correct_option_ids=[1])
+    assert quiz.poll is not None and not quiz.poll.allows_revoting  # Telegram's quiz default
+    dated = await tg.send_poll(group.id, "Bis wann?", ["a", "b"], close_date=int(NOW) + 3600)
+    assert dated.poll is not None and dated.poll.open_period is None
+    assert sandbox.poll_setup[dated.poll.id].closes_at == int(NOW) + 3600
 
 
 async def test_flood_limits_answer_429_with_retry_after() -> None:
