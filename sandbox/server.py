@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import itertools
 import json
 import logging
@@ -65,6 +66,18 @@ class ApiError(Exception):
         self.code = code
         self.description = description
         self.parameters = parameters
+
+
+class VoteRefused(AssertionError):
+    """A person tried to vote in a way a Telegram client does not allow.
+
+    An `AssertionError`, so a test that votes by mistake fails readably, and a test that wants
+    to show a vote is impossible can say `with pytest.raises(VoteRefused)`.
+    """
+
+
+class PollClosed(VoteRefused):
+    """The poll is closed (stopped by the bot, or its close moment has passed)."""
 
 
 @dataclass
@@ -210,6 +223,8 @@ class SandboxServer:
         self.polls: dict[str, dict[str, Any]] = {}
         self.poll_messages: dict[str, tuple[int, int]] = {}
         self.poll_setup: dict[str, PollSetup] = {}
+        # Who chose what: poll id -> user id -> option ids; the counts are computed from it.
+        self.poll_votes: dict[str, dict[int, list[int]]] = {}
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.webhook_url = ""
@@ -330,12 +345,18 @@ class SandboxServer:
         return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
 
     async def push_update(self, kind: str, payload: dict[str, Any]) -> int:
+        async with self._changed:
+            update_id = self._queue_update(kind, payload)
+            self._changed.notify_all()
+        return update_id
+
+    def _queue_update(self, kind: str, payload: dict[str, Any]) -> int:
+        """Queue an update without waking anyone (for callers that already hold the lock or
+        notify afterwards)."""
         update_id = next(self._update_ids)
         update = {"update_id": update_id, kind: payload}
         self.update_log[update_id] = update
-        async with self._changed:
-            self._updates.append(update)
-            self._changed.notify_all()
+        self._updates.append(update)
         return update_id
 
     async def redeliver(self, update_id: int) -> None:
@@ -601,7 +622,8 @@ class SandboxServer:
         if message.edited:
             data["edit_date"] = int(self.now())
         if message.poll is not None:
-            data["poll"] = message.poll
+            # A copy: an update carrying this message shows the poll as it was then.
+            data["poll"] = copy.deepcopy(message.poll)
         elif message.document is not None:
             data["document"] = {k: v for k, v in message.document.items() if k != "content"}
             if message.text:
@@ -685,6 +707,7 @@ class SandboxServer:
         await self.notify()  # wake an older waiting call so it can answer 409
 
         def ready() -> list[dict[str, Any]]:
+            self._close_due_polls()
             self._drop_unwanted_updates()
             return list(itertools.islice(self._updates, limit))
 
@@ -829,6 +852,7 @@ class SandboxServer:
         )
         self.polls[poll_id] = poll
         self.poll_messages[poll_id] = (chat.id, message.message_id)
+        self.poll_votes[poll_id] = {}
         self.poll_setup[poll_id] = PollSetup(
             closes_at=closes_at,
             hide_results_until_closes=self._flag(
@@ -887,13 +911,96 @@ class SandboxServer:
 
     async def _stop_poll(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._find_message(params, "edit")
-        if message.poll is None:
+        if message.method != "sendPoll" or message.poll is None:
             raise ApiError(400, "Bad Request: message with poll to stop not found")
-        if message.poll["is_closed"]:
+        await self._refresh_polls()
+        poll = message.poll
+        if poll["is_closed"]:
             raise ApiError(400, "Bad Request: poll has already been closed")
-        message.poll["is_closed"] = True
-        await self.notify()
-        return message.poll
+        if "reply_markup" in params:
+            message.reply_markup = self._check_markup(params.get("reply_markup"))
+        await self._close_poll(poll)
+        return poll
+
+    # ---------------------------------------------------------------- polls: votes and closing
+
+    async def vote(self, user: SandboxUser, poll_id: str, option_ids: list[int]) -> None:
+        """`user` chooses `option_ids` (an empty list takes the vote back), as in a client.
+
+        Raises `PollClosed` or `VoteRefused` where a Telegram client would not let them.
+        Updates: `poll_answer` for polls that are not anonymous, then `poll` with the new state.
+        """
+        await self._refresh_polls()
+        poll = self.polls[poll_id]
+        chat_id, message_id = self.poll_messages[poll_id]
+        if not any(m.message_id == message_id for m in self.sent_to(chat_id)):
+            raise VoteRefused(f"the poll {poll['question']!r} was deleted")
+        if poll["is_closed"]:
+            raise PollClosed(f"the poll {poll['question']!r} is closed")
+        votes = self.poll_votes[poll_id]
+        self._check_vote(poll, votes.get(user.id), option_ids, user.first_name)
+        if option_ids:
+            votes[user.id] = list(option_ids)
+        else:
+            del votes[user.id]
+        for index, option in enumerate(poll["options"]):
+            option["voter_count"] = sum(index in chosen for chosen in votes.values())
+        poll["total_voter_count"] = len(votes)
+        if not poll["is_anonymous"]:
+            await self.push_update(
+                "poll_answer",
+                {
+                    "poll_id": poll_id,
+                    "user": user.as_api(),
+                    "option_ids": list(option_ids),
+                    "option_persistent_ids": [
+                        poll["options"][option_id]["persistent_id"] for option_id in option_ids
+                    ],
+                },
+            )
+        await self.push_update("poll", copy.deepcopy(poll))
+
+    @staticmethod
+    def _check_vote(
+        poll: dict[str, Any], before: list[int] | None, option_ids: list[int], name: str
+    ) -> None:
+        question = poll["question"]
+        if before is not None and not poll["allows_revoting"]:
+            raise VoteRefused(f"{name} already voted in {question!r}, which allows no revoting")
+        if not option_ids and before is None:
+            raise VoteRefused(f"{name} has no vote in {question!r} to take back")
+        if len(option_ids) > 1 and not poll["allows_multiple_answers"]:
+            raise VoteRefused(f"{question!r} allows one answer only, not {option_ids}")
+        if len(set(option_ids)) < len(option_ids):
+            raise VoteRefused(f"{name} chose an option twice: {option_ids}")
+        count = len(poll["options"])
+        if any(not 0 <= option_id < count for option_id in option_ids):
+            raise VoteRefused(f"{question!r} has options 0..{count - 1}, not {option_ids}")
+
+    def _close_due_polls(self) -> bool:
+        """Close every poll whose close moment has passed and queue its one `poll` update.
+
+        Telegram closes such polls at that moment; the sandbox notices lazily (getUpdates, a
+        vote, stopPoll), which a bot cannot tell apart. Synchronous so that a waiting
+        getUpdates can run it while it holds the lock.
+        """
+        now = self.now()
+        closed = False
+        for poll_id, setup in self.poll_setup.items():
+            poll = self.polls[poll_id]
+            if setup.closes_at is not None and setup.closes_at <= now and not poll["is_closed"]:
+                poll["is_closed"] = True
+                self._queue_update("poll", copy.deepcopy(poll))
+                closed = True
+        return closed
+
+    async def _refresh_polls(self) -> None:
+        if self._close_due_polls():
+            await self.notify()
+
+    async def _close_poll(self, poll: dict[str, Any]) -> None:
+        poll["is_closed"] = True
+        await self.push_update("poll", copy.deepcopy(poll))
 
     async def _send_file(self, params: dict[str, Any], key: str, method: str) -> dict[str, Any]:
         chat = self._target_chat(params)

@@ -10,6 +10,7 @@ import asyncio
 import datetime as dt
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -25,6 +26,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
+    Update,
 )
 from telegram.error import (
     BadRequest,
@@ -39,7 +41,9 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
-from sandbox.driver import World
+from bot.clock import Clock
+from sandbox.driver import PollClosed, VoteRefused, World
+from sandbox.harness import Harness
 from sandbox.server import SandboxLimits, SandboxServer
 
 NOW = 1_800_000_000.0  # a fixed Telegram "now" for tests about time windows
@@ -482,6 +486,178 @@ async def test_webhook_blocks_get_updates(tg: Bot) -> None:
         await tg.get_updates()
     await tg.delete_webhook()
     assert await tg.get_updates() == ()
+
+
+# ------------------------------------------------------------------ polls: votes and closing
+
+
+def kind_of(update: Update) -> str:
+    return next(key for key in update.to_dict() if key != "update_id")
+
+
+async def drain(tg: Bot) -> list[Update]:
+    """Every update waiting now, confirmed (so the next call sees only newer ones)."""
+    updates = list(await tg.get_updates())
+    if updates:
+        await tg.get_updates(offset=updates[-1].update_id + 1)
+    return updates
+
+
+def counts(poll: dict[str, Any]) -> tuple[list[int], int]:
+    return [option["voter_count"] for option in poll["options"]], poll["total_voter_count"]
+
+
+async def test_votes_change_and_retraction_of_a_poll_with_names(
+    tg: Bot, sandbox: SandboxServer, world: World
+) -> None:
+    anna, ben = world.user("Anna"), world.user("Ben")
+    group = await world.group("Alumni", members=[anna, ben])
+    sent = await tg.send_poll(group.id, "Treffen am?", ["Mo", "Di", "Mi"], is_anonymous=False)
+    assert sent.poll is not None
+    message = await group.expect_poll("treffen")
+    await drain(tg)
+
+    await anna.vote(message, [0])
+    await ben.vote(message, [1])
+    await anna.vote(message, [2])  # changes her mind
+    await ben.retract(message)
+    assert sandbox.poll_votes[sent.poll.id] == {anna.id: [2]}
+    assert counts(sandbox.poll_of(message)) == ([0, 0, 1], 1)
+
+    updates = await drain(tg)
+    assert [kind_of(u) for u in updates] == ["poll_answer", "poll"] * 4
+    answers = [u.poll_answer for u in updates if u.poll_answer]
+    assert [(a.user and a.user.id, a.option_ids) for a in answers] == [
+        (anna.id, (0,)),
+        (ben.id, (1,)),
+        (anna.id, (2,)),
+        (ben.id, ()),  # a retraction: no options
+    ]
+    assert answers[2].option_persistent_ids == ("2",) and answers[3].option_persistent_ids == ()
+    states = [u.poll for u in updates if u.poll]
+    assert [(p.id, p.total_voter_count) for p in states] == [
+        (sent.poll.id, n) for n in (1, 2, 2, 1)
+    ]
+    # Each update shows the poll as it was then, not as it is now.
+    assert [o.voter_count for o in states[1].options] == [1, 1, 0]
+    with pytest.raises(VoteRefused, match="no vote"):
+        await ben.retract(message)
+
+
+async def test_anonymous_votes_bring_only_poll_updates(
+    tg: Bot, sandbox: SandboxServer, world: World
+) -> None:
+    anna, ben = world.user("Anna"), world.user("Ben")
+    group = await world.group("Alumni", members=[anna, ben])
+    await tg.send_poll(group.id, "Wann?", ["Mo", "Di"])
+    message = await group.expect_poll("wann")
+    await drain(tg)
+    await anna.vote(message, [1])
+    await ben.vote(message, [1])
+    updates = await drain(tg)
+    assert [kind_of(u) for u in updates] == ["poll", "poll"]
+    last = updates[-1].poll
+    assert last is not None and [o.voter_count for o in last.options] == [0, 2]
+
+
+async def test_multiple_answers_and_refused_votes(
+    tg: Bot, sandbox: SandboxServer, world: World
+) -> None:
+    anna = world.user("Anna")
+    group = await world.group("Alumni", members=[anna])
+    await tg.send_poll(group.id, "Themen?", ["a", "b", "c"], allows_multiple_answers=True)
+    several = await group.expect_poll("themen")
+    await anna.vote(several, [0, 2])
+    await anna.vote(several, [1])
+    assert counts(sandbox.poll_of(several)) == ([0, 1, 0], 1)
+
+    await tg.send_poll(group.id, "Eins?", ["a", "b"], allows_revoting=False)
+    single = await group.expect_poll("eins")
+    with pytest.raises(VoteRefused, match="one answer only"):
+        await anna.vote(single, [0, 1])
+    with pytest.raises(VoteRefused, match=r"options 0\.\.1"):
+        await anna.vote(single, [2])
+    await anna.vote(single, [0])
+    with pytest.raises(VoteRefused, match="no revoting"):
+        await anna.vote(single, [1])
+    with pytest.raises(VoteRefused, match="no revoting"):
+        await anna.retract(single)
+    assert counts(sandbox.poll_of(single)) == ([1, 0], 1)
+
+
+async def test_a_poll_closes_when_its_close_date_passes(
+    tg: Bot, sandbox: SandboxServer, world: World
+) -> None:
+    clock = Clock()
+    sandbox.now = lambda: clock.now().timestamp()
+    anna, ben = world.user("Anna"), world.user("Ben")
+    group = await world.group("Alumni", members=[anna, ben])
+    closes = clock.now() + dt.timedelta(hours=1)
+    await tg.send_poll(group.id, "Bis eins?", ["ja", "nein"], close_date=closes)
+    message = await group.expect_poll("bis eins")
+    await anna.vote(message, [0])
+    await drain(tg)
+
+    await clock.move_to(closes - dt.timedelta(seconds=1))
+    await ben.vote(message, [1])  # still open
+    await clock.move_to(closes)
+    with pytest.raises(PollClosed):
+        await anna.vote(message, [1])
+    with pytest.raises(PollClosed):
+        await ben.retract(message)
+    with pytest.raises(BadRequest, match="already been closed"):
+        await tg.stop_poll(group.id, message.message_id)
+    polls = [u.poll for u in await drain(tg) if u.poll]
+    assert [p.is_closed for p in polls] == [False, True]  # Ben's vote, then the close, once
+    assert [o.voter_count for o in polls[-1].options] == [1, 1]
+    assert await drain(tg) == []
+
+
+async def test_stop_poll_once_then_refused(tg: Bot, sandbox: SandboxServer, world: World) -> None:
+    anna = world.user("Anna")
+    group = await world.group("Alumni", members=[anna])
+    await anna.send("/start")
+    text = await tg.send_message(group.id, "Kein Poll")
+    sent = await tg.send_poll(group.id, "Stopp?", ["ja", "nein"])
+    await anna.vote(group.last, [0])
+    await drain(tg)
+    with pytest.raises(BadRequest, match=r"(?i)message with poll to stop not found"):
+        await tg.stop_poll(group.id, text.message_id)
+    with pytest.raises(BadRequest, match="not found"):
+        await tg.stop_poll(anna.id, sent.message_id)  # the same id in another chat
+
+    stopped = await tg.stop_poll(group.id, sent.message_id)
+    assert stopped.is_closed and stopped.options[0].voter_count == 1
+    assert [(kind_of(u), u.poll and u.poll.is_closed) for u in await drain(tg)] == [("poll", True)]
+    with pytest.raises(BadRequest, match="already been closed"):
+        await tg.stop_poll(group.id, sent.message_id)
+    with pytest.raises(PollClosed):
+        await anna.vote(group.last, [1])
+    assert await drain(tg) == []
+
+
+async def test_the_harness_gives_telegram_the_bots_clock(bot: Harness) -> None:
+    """Moving the bot's clock moves Telegram's time: message dates, and a poll whose close
+    moment the jump passed is reported closed to the waiting bot at once, exactly once."""
+    sandbox, anna = bot.server, bot.world.user("Anna")
+    group = await bot.world.group("Alumni", members=[anna])
+    assert bot.app is not None
+    await bot.app.bot.send_poll(group.id, "Bald?", ["ja", "nein"], open_period=60)
+    message = await group.expect_poll("bald")
+    assert abs(message.date - time.time()) < 5
+    # Everything confirmed: the bot now sits in a long getUpdates that nothing else wakes.
+    await group.wait_until(lambda: sandbox.pending_update_count == 0, "the bot to be idle")
+    await asyncio.sleep(0.05)
+
+    await bot.clock.advance(dt.timedelta(minutes=1))
+    # Nobody votes or stops it: only the bot's own (waiting) getUpdates can notice.
+    await group.wait_until(lambda: sandbox.poll_of(message)["is_closed"], "the poll to close")
+    closing = [u for u in sandbox.update_log.values() if u.get("poll", {}).get("is_closed")]
+    assert len(closing) == 1
+    with pytest.raises(PollClosed):
+        await anna.vote(message, [0])
+    await bot.app.bot.send_message(group.id, "Später")
+    assert (await group.expect("später")).date >= message.date + 60
 
 
 # ------------------------------------------------------------------ the driver
