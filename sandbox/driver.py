@@ -8,11 +8,20 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import time
 from collections.abc import Callable
 from typing import Any
 
-from sandbox.server import SandboxChat, SandboxServer, SandboxUser, SentMessage
+from sandbox.server import (
+    PollClosed,
+    SandboxChat,
+    SandboxServer,
+    SandboxUser,
+    SentMessage,
+    VoteRefused,
+)
+
+# Tests import these from here, with the people who run into them.
+__all__ = ["ChatView", "Group", "Person", "PollClosed", "VoteRefused", "World"]
 
 DEFAULT_TIMEOUT = 5.0
 
@@ -79,18 +88,31 @@ class ChatView:
 
     async def expect(self, *needles: str, timeout: float = DEFAULT_TIMEOUT) -> SentMessage:
         """Skip ahead to the next message that contains every needle (case-insensitive)."""
+        return await self._expect(needles, timeout, polls_only=False)
+
+    async def expect_poll(self, *needles: str, timeout: float = DEFAULT_TIMEOUT) -> SentMessage:
+        """Skip ahead to the next poll whose question contains every needle (case-insensitive);
+        `server.poll_of(message)` then shows its current state."""
+        return await self._expect(needles, timeout, polls_only=True)
+
+    async def _expect(
+        self, needles: tuple[str, ...], timeout: float, *, polls_only: bool
+    ) -> SentMessage:
+        kind = "poll" if polls_only else "message"
         wanted = [needle.casefold() for needle in needles]
 
         def matching_index() -> int | None:
             for index in range(self._read, len(self._all())):
-                text = self._all()[index].text.casefold()
-                if all(needle in text for needle in wanted):
+                message = self._all()[index]
+                if polls_only and message.poll is None:
+                    continue
+                if all(needle in message.text.casefold() for needle in wanted):
                     return index
             return None
 
         if not await self.server.wait_for(lambda: matching_index() is not None, timeout):
             raise AssertionError(
-                f"{self.label} waited {timeout}s for a message containing {list(needles)!r}.\n"
+                f"{self.label} waited {timeout}s for a {kind} containing {list(needles)!r}.\n"
                 f"{self._transcript()}"
             )
         index = matching_index()
@@ -123,7 +145,10 @@ class ChatView:
         lines = [f"The bot sent to {self.label} ({len(self._all())} messages):"]
         for message in self._all()[-8:]:
             buttons = f"  [{' | '.join(message.button_texts)}]" if message.buttons else ""
-            lines.append(f"  #{message.message_id}: {message.text[:300]!r}{buttons}")
+            poll = (
+                f"  (poll: {[o['text'] for o in message.poll['options']]})" if message.poll else ""
+            )
+            lines.append(f"  #{message.message_id}: {message.text[:300]!r}{buttons}{poll}")
         return "\n".join(lines)
 
 
@@ -158,8 +183,8 @@ class Person(ChatView):
                 "message_id": message_id,
                 "from": self.user.as_api(),
                 "chat": chat,
-                "date": int(time.time()) - 5,
-                "edit_date": int(time.time()),
+                "date": int(self.server.now()) - 5,
+                "edit_date": int(self.server.now()),
                 "text": text,
             },
         )
@@ -194,7 +219,15 @@ class Person(ChatView):
         return await self.world.press(self, button, chat_id=self.user.id, message=message)
 
     async def vote(self, poll_message: SentMessage, option_ids: list[int]) -> None:
+        """Choose `option_ids` (0-based) in a poll; a second call changes the vote.
+
+        Raises `PollClosed` / `VoteRefused` where a Telegram client would not let them.
+        """
         await self.world.vote(self.user, poll_message, option_ids)
+
+    async def retract(self, poll_message: SentMessage) -> None:
+        """Take back the vote ("Retract vote"); refused where the poll allows no revoting."""
+        await self.world.vote(self.user, poll_message, [])
 
     async def block(self) -> None:
         """Block the bot: Telegram tells the bot with a `my_chat_member` update."""
@@ -260,7 +293,7 @@ class Group(ChatView):
             {
                 "chat": self.chat.as_api(self.server.users),
                 "from": by.user.as_api(),
-                "date": int(time.time()),
+                "date": int(self.server.now()),
                 "old_chat_member": {"status": "member", "user": self.server.bot_user},
                 "new_chat_member": {
                     "status": "kicked",
@@ -344,7 +377,7 @@ class World:
                 {
                     "chat": chat.as_api(self.server.users),
                     "from": adder.user.as_api(),
-                    "date": int(time.time()),
+                    "date": int(self.server.now()),
                     "old_chat_member": {"status": "left", "user": self.server.bot_user},
                     "new_chat_member": {"status": "member", "user": self.server.bot_user},
                 },
@@ -386,7 +419,7 @@ class World:
             "message_id": message_id,
             "from": sender,
             "chat": self.server.chats[chat_id].as_api(self.server.users),
-            "date": int(time.time()),
+            "date": int(self.server.now()),
             **payload,
         }
         await self.server.push_update("message", message)
@@ -432,24 +465,9 @@ class World:
     async def vote(
         self, user: SandboxUser, poll_message: SentMessage, option_ids: list[int]
     ) -> None:
-        assert poll_message.poll is not None, "that message is not a poll"
-        poll = self.server.polls[poll_message.poll["id"]]
-        for option_id in option_ids:
-            poll["options"][option_id]["voter_count"] += 1
-        poll["total_voter_count"] += 1
-        if not poll["is_anonymous"]:
-            await self.server.push_update(
-                "poll_answer",
-                {
-                    "poll_id": poll["id"],
-                    "user": user.as_api(),
-                    "option_ids": option_ids,
-                    "option_persistent_ids": [
-                        poll["options"][option_id]["persistent_id"] for option_id in option_ids
-                    ],
-                },
-            )
-        await self.server.push_update("poll", dict(poll))
+        """`user` votes (an empty list retracts); the server keeps the votes and the counts."""
+        poll = self.server.poll_of(poll_message)
+        await self.server.vote(user, poll["id"], option_ids)
 
     async def chat_member_changed(self, user: SandboxUser, old: str, new: str) -> None:
         await self.server.push_update(
@@ -457,7 +475,7 @@ class World:
             {
                 "chat": self.server.chats[user.id].as_api(self.server.users),
                 "from": user.as_api(),
-                "date": int(time.time()),
+                "date": int(self.server.now()),
                 "old_chat_member": {"status": old, "user": self.server.bot_user}
                 | ({"until_date": 0} if old == "kicked" else {}),
                 "new_chat_member": {"status": new, "user": self.server.bot_user}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import itertools
 import json
 import logging
@@ -48,6 +49,8 @@ RECHECK_SECONDS = 0.02
 POLL_QUESTION_MAX = 300
 POLL_OPTION_MAX = 100
 POLL_OPTIONS_MIN, POLL_OPTIONS_MAX = 2, 12
+# open_period, and how far ahead close_date may lie (seconds; Bot API: 5 to 2628000).
+POLL_OPEN_MIN, POLL_OPEN_MAX = 5, 2_628_000
 CALLBACK_DATA_MAX_BYTES = 64
 MESSAGE_MAX = 4096
 CAPTION_MAX = 1024
@@ -63,6 +66,18 @@ class ApiError(Exception):
         self.code = code
         self.description = description
         self.parameters = parameters
+
+
+class VoteRefused(AssertionError):
+    """A person tried to vote in a way a Telegram client does not allow.
+
+    An `AssertionError`, so a test that votes by mistake fails readably, and a test that wants
+    to show a vote is impossible can say `with pytest.raises(VoteRefused)`.
+    """
+
+
+class PollClosed(VoteRefused):
+    """The poll is closed (stopped by the bot, or its close moment has passed)."""
 
 
 @dataclass
@@ -150,6 +165,15 @@ class SandboxChat:
 
 
 @dataclass
+class PollSetup:
+    """What the bot chose for a poll beyond what Telegram's Poll object shows the bot."""
+
+    # When the poll closes on its own (server time, unix seconds); None: only by stopPoll.
+    closes_at: float | None = None
+    hide_results_until_closes: bool = False
+
+
+@dataclass
 class _Fault:
     kind: str  # "error" | "hang"
     status: int = 500
@@ -188,12 +212,19 @@ class SandboxServer:
         }
         self.limits = limits or SandboxLimits()
         self.host, self.port = host, port
+        # Telegram's "now" (unix seconds): message dates and poll close moments. The harness
+        # points it at the bot's clock, so moving that clock moves Telegram's time too.
+        self.now: Callable[[], float] = time.time
         self.hang_seconds = hang_seconds
         self.users: dict[int, SandboxUser] = {}
         self.chats: dict[int, SandboxChat] = {}
         self.messages: dict[int, list[SentMessage]] = {}
+        # Each poll as Telegram's Poll object (the same dict the poll message carries).
         self.polls: dict[str, dict[str, Any]] = {}
         self.poll_messages: dict[str, tuple[int, int]] = {}
+        self.poll_setup: dict[str, PollSetup] = {}
+        # Who chose what: poll id -> user id -> option ids; the counts are computed from it.
+        self.poll_votes: dict[str, dict[int, list[int]]] = {}
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.webhook_url = ""
@@ -314,12 +345,18 @@ class SandboxServer:
         return next(self._message_ids.setdefault(chat_id, itertools.count(1)))
 
     async def push_update(self, kind: str, payload: dict[str, Any]) -> int:
+        async with self._changed:
+            update_id = self._queue_update(kind, payload)
+            self._changed.notify_all()
+        return update_id
+
+    def _queue_update(self, kind: str, payload: dict[str, Any]) -> int:
+        """Queue an update without waking anyone (for callers that already hold the lock or
+        notify afterwards)."""
         update_id = next(self._update_ids)
         update = {"update_id": update_id, kind: payload}
         self.update_log[update_id] = update
-        async with self._changed:
-            self._updates.append(update)
-            self._changed.notify_all()
+        self._updates.append(update)
         return update_id
 
     async def redeliver(self, update_id: int) -> None:
@@ -583,9 +620,10 @@ class SandboxServer:
             "date": message.date,
         }
         if message.edited:
-            data["edit_date"] = int(time.time())
+            data["edit_date"] = int(self.now())
         if message.poll is not None:
-            data["poll"] = message.poll
+            # A copy: an update carrying this message shows the poll as it was then.
+            data["poll"] = copy.deepcopy(message.poll)
         elif message.document is not None:
             data["document"] = {k: v for k, v in message.document.items() if k != "content"}
             if message.text:
@@ -669,6 +707,7 @@ class SandboxServer:
         await self.notify()  # wake an older waiting call so it can answer 409
 
         def ready() -> list[dict[str, Any]]:
+            self._close_due_polls()
             self._drop_unwanted_updates()
             return list(itertools.islice(self._updates, limit))
 
@@ -712,7 +751,7 @@ class SandboxServer:
             parse_mode=params.get("parse_mode") or None,
             entities=entities,
             reply_markup=markup,
-            date=int(time.time()),
+            date=int(self.now()),
             method="sendMessage",
         )
         return await self._record(message)
@@ -775,6 +814,55 @@ class SandboxServer:
             raise ApiError(400, "Bad Request: poll question must be non-empty")
         if utf16_length(question) > POLL_QUESTION_MAX:
             raise ApiError(400, "Bad Request: poll question length must not exceed 300")
+        texts = self._poll_option_texts(params)
+        poll_type = str(params.get("type") or "regular")
+        now = self.now()
+        closes_at, timing = self._poll_timing(params, now)
+        poll_id = str(secrets.randbelow(10**18))
+        poll: dict[str, Any] = {
+            "id": poll_id,
+            "question": question,
+            "options": [
+                {"text": text, "voter_count": 0, "persistent_id": str(index)}
+                for index, text in enumerate(texts)
+            ],
+            "total_voter_count": 0,
+            "is_closed": self._flag(params, "is_closed", default=False),
+            # Telegram's defaults: anonymous; revoting allowed except in quizzes.
+            "is_anonymous": self._flag(params, "is_anonymous", default=True),
+            "type": poll_type,
+            "allows_multiple_answers": self._flag(params, "allows_multiple_answers", default=False),
+            # Bot API 9.6 / 10.0 fields PTB 22.8 requires on every poll (`Poll.__init__` raises
+            # TypeError without them).
+            "allows_revoting": self._flag(params, "allows_revoting", default=poll_type != "quiz"),
+            "members_only": self._flag(params, "members_only", default=False),
+            **timing,
+        }
+        message = SentMessage(
+            chat_id=chat.id,
+            message_id=self.next_message_id(chat.id),
+            text=question,
+            raw_text=question,
+            parse_mode=None,
+            entities=[],
+            reply_markup=self._check_markup(params.get("reply_markup")),
+            date=int(now),
+            method="sendPoll",
+            poll=poll,
+        )
+        self.polls[poll_id] = poll
+        self.poll_messages[poll_id] = (chat.id, message.message_id)
+        self.poll_votes[poll_id] = {}
+        self.poll_setup[poll_id] = PollSetup(
+            closes_at=closes_at,
+            hide_results_until_closes=self._flag(
+                params, "hide_results_until_closes", default=False
+            ),
+        )
+        return await self._record(message)
+
+    @staticmethod
+    def _poll_option_texts(params: dict[str, Any]) -> list[str]:
         options = params.get("options") or []
         texts = [str(o["text"] if isinstance(o, dict) else o) for o in options]
         if len(texts) < POLL_OPTIONS_MIN:
@@ -784,50 +872,135 @@ class SandboxServer:
         for text in texts:
             if not text.strip() or utf16_length(text) > POLL_OPTION_MAX:
                 raise ApiError(400, "Bad Request: poll options length must not exceed 100")
-        is_anonymous = str(params.get("is_anonymous", "true")).lower() != "false"
-        poll_id = str(secrets.randbelow(10**18))
-        poll = {
-            "id": poll_id,
-            "question": question,
-            "options": [
-                {"text": text, "voter_count": 0, "persistent_id": str(index)}
-                for index, text in enumerate(texts)
-            ],
-            "total_voter_count": 0,
-            "is_closed": False,
-            "is_anonymous": is_anonymous,
-            "type": str(params.get("type") or "regular"),
-            "allows_multiple_answers": str(params.get("allows_multiple_answers", "")).lower()
-            == "true",
-            # Bot API 9.6 / 10.0 fields PTB 22.8 requires on every poll.
-            "allows_revoting": str(params.get("allows_revoting", "true")).lower() != "false",
-            "members_only": str(params.get("members_only", "")).lower() == "true",
-        }
-        self.polls[poll_id] = poll
-        message = SentMessage(
-            chat_id=chat.id,
-            message_id=self.next_message_id(chat.id),
-            text=question,
-            raw_text=question,
-            parse_mode=None,
-            entities=[],
-            reply_markup=self._check_markup(params.get("reply_markup")),
-            date=int(time.time()),
-            method="sendPoll",
-            poll=poll,
-        )
-        self.poll_messages[poll_id] = (chat.id, message.message_id)
-        return await self._record(message)
+        if len({text.strip() for text in texts}) < len(texts):
+            raise ApiError(400, "Bad Request: POLL_OPTION_DUPLICATE")
+        return texts
+
+    def _poll_timing(
+        self, params: dict[str, Any], now: float
+    ) -> tuple[float | None, dict[str, int]]:
+        """When the poll closes on its own, and the Poll fields that say so."""
+        has_period, has_date = params.get("open_period"), params.get("close_date")
+        if has_period and has_date:
+            raise ApiError(400, "Bad Request: can't specify both open_period and close_date")
+        if has_period:
+            period = self._int(params, "open_period")
+            if not POLL_OPEN_MIN <= period <= POLL_OPEN_MAX:
+                raise ApiError(400, "Bad Request: wrong poll open period specified")
+            # Telegram reports both: the period asked for and the moment it ends.
+            return now + period, {"open_period": period, "close_date": int(now) + period}
+        if has_date:
+            close_date = self._int(params, "close_date")
+            if not POLL_OPEN_MIN <= close_date - int(now) <= POLL_OPEN_MAX:
+                raise ApiError(400, "Bad Request: wrong poll close date specified")
+            return float(close_date), {"close_date": close_date}
+        return None, {}
+
+    @staticmethod
+    def _flag(params: dict[str, Any], key: str, *, default: bool) -> bool:
+        value = params.get(key)
+        if value is None or value == "":
+            return default
+        return str(value).lower() == "true"
+
+    def poll_of(self, message: SentMessage) -> dict[str, Any]:
+        """The current state of the poll `message` carries, as Telegram's Poll object."""
+        if message.poll is None:
+            raise AssertionError(f"message #{message.message_id} is not a poll: {message.text!r}")
+        return self.polls[message.poll["id"]]
 
     async def _stop_poll(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._find_message(params, "edit")
-        if message.poll is None:
+        if message.method != "sendPoll" or message.poll is None:
             raise ApiError(400, "Bad Request: message with poll to stop not found")
-        if message.poll["is_closed"]:
+        await self._refresh_polls()
+        poll = message.poll
+        if poll["is_closed"]:
             raise ApiError(400, "Bad Request: poll has already been closed")
-        message.poll["is_closed"] = True
-        await self.notify()
-        return message.poll
+        if "reply_markup" in params:
+            message.reply_markup = self._check_markup(params.get("reply_markup"))
+        await self._close_poll(poll)
+        return poll
+
+    # ---------------------------------------------------------------- polls: votes and closing
+
+    async def vote(self, user: SandboxUser, poll_id: str, option_ids: list[int]) -> None:
+        """`user` chooses `option_ids` (an empty list takes the vote back), as in a client.
+
+        Raises `PollClosed` or `VoteRefused` where a Telegram client would not let them.
+        Updates: `poll_answer` for polls that are not anonymous, then `poll` with the new state.
+        """
+        await self._refresh_polls()
+        poll = self.polls[poll_id]
+        chat_id, message_id = self.poll_messages[poll_id]
+        if not any(m.message_id == message_id for m in self.sent_to(chat_id)):
+            raise VoteRefused(f"the poll {poll['question']!r} was deleted")
+        if poll["is_closed"]:
+            raise PollClosed(f"the poll {poll['question']!r} is closed")
+        votes = self.poll_votes[poll_id]
+        self._check_vote(poll, votes.get(user.id), option_ids, user.first_name)
+        if option_ids:
+            votes[user.id] = list(option_ids)
+        else:
+            del votes[user.id]
+        for index, option in enumerate(poll["options"]):
+            option["voter_count"] = sum(index in chosen for chosen in votes.values())
+        poll["total_voter_count"] = len(votes)
+        if not poll["is_anonymous"]:
+            await self.push_update(
+                "poll_answer",
+                {
+                    "poll_id": poll_id,
+                    "user": user.as_api(),
+                    "option_ids": list(option_ids),
+                    "option_persistent_ids": [
+                        poll["options"][option_id]["persistent_id"] for option_id in option_ids
+                    ],
+                },
+            )
+        await self.push_update("poll", copy.deepcopy(poll))
+
+    @staticmethod
+    def _check_vote(
+        poll: dict[str, Any], before: list[int] | None, option_ids: list[int], name: str
+    ) -> None:
+        question = poll["question"]
+        if before is not None and not poll["allows_revoting"]:
+            raise VoteRefused(f"{name} already voted in {question!r}, which allows no revoting")
+        if not option_ids and before is None:
+            raise VoteRefused(f"{name} has no vote in {question!r} to take back")
+        if len(option_ids) > 1 and not poll["allows_multiple_answers"]:
+            raise VoteRefused(f"{question!r} allows one answer only, not {option_ids}")
+        if len(set(option_ids)) < len(option_ids):
+            raise VoteRefused(f"{name} chose an option twice: {option_ids}")
+        count = len(poll["options"])
+        if any(not 0 <= option_id < count for option_id in option_ids):
+            raise VoteRefused(f"{question!r} has options 0..{count - 1}, not {option_ids}")
+
+    def _close_due_polls(self) -> bool:
+        """Close every poll whose close moment has passed and queue its one `poll` update.
+
+        Telegram closes such polls at that moment; the sandbox notices lazily (getUpdates, a
+        vote, stopPoll), which a bot cannot tell apart. Synchronous so that a waiting
+        getUpdates can run it while it holds the lock.
+        """
+        now = self.now()
+        closed = False
+        for poll_id, setup in self.poll_setup.items():
+            poll = self.polls[poll_id]
+            if setup.closes_at is not None and setup.closes_at <= now and not poll["is_closed"]:
+                poll["is_closed"] = True
+                self._queue_update("poll", copy.deepcopy(poll))
+                closed = True
+        return closed
+
+    async def _refresh_polls(self) -> None:
+        if self._close_due_polls():
+            await self.notify()
+
+    async def _close_poll(self, poll: dict[str, Any]) -> None:
+        poll["is_closed"] = True
+        await self.push_update("poll", copy.deepcopy(poll))
 
     async def _send_file(self, params: dict[str, Any], key: str, method: str) -> dict[str, Any]:
         chat = self._target_chat(params)
@@ -851,7 +1024,7 @@ class SandboxServer:
             parse_mode=params.get("parse_mode") or None,
             entities=entities,
             reply_markup=self._check_markup(params.get("reply_markup")),
-            date=int(time.time()),
+            date=int(self.now()),
             method=method,
             document=document,
         )

@@ -7,8 +7,10 @@ format), so what is checked here is what the real bot will meet.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -24,6 +26,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
+    Update,
 )
 from telegram.error import (
     BadRequest,
@@ -38,8 +41,12 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
-from sandbox.driver import World
+from bot.clock import Clock
+from sandbox.driver import PollClosed, VoteRefused, World
+from sandbox.harness import Harness
 from sandbox.server import SandboxLimits, SandboxServer
+
+NOW = 1_800_000_000.0  # a fixed Telegram "now" for tests about time windows
 
 
 @pytest.fixture
@@ -258,20 +265,70 @@ async def test_callback_data_is_1_to_64_bytes(tg: Bot, world: World) -> None:
     assert len(anna.messages) == 1
 
 
-async def test_poll_limits(tg: Bot, world: World) -> None:
+async def test_poll_limits(tg: Bot, sandbox: SandboxServer, world: World) -> None:
+    sandbox.now = lambda: NOW
     group = await world.group("Alumni")
     await tg.send_poll(group.id, "q" * 300, ["a" * 100, "b"])
     await tg.send_poll(group.id, "Zwölf?", [str(n) for n in range(12)])
-    cases = [
-        ("q" * 301, ["a", "b"], "question length"),
-        ("Eine?", ["a"], "at least 2 option"),
-        ("Dreizehn?", [str(n) for n in range(13)], "more than 12 options"),
-        ("Lang?", ["a" * 101, "b"], "options length"),
+    await tg.send_poll(group.id, "Kurz?", ["a", "b"], open_period=5)
+    await tg.send_poll(group.id, "Lang?", ["a", "b"], open_period=2_628_000)
+    await tg.send_poll(group.id, "Bald?", ["a", "b"], close_date=int(NOW) + 5)
+    await tg.send_poll(group.id, "Spät?", ["a", "b"], close_date=int(NOW) + 2_628_000)
+    cases: list[tuple[str, list[str], dict[str, int], str]] = [
+        ("q" * 301, ["a", "b"], {}, "question length"),
+        ("Eine?", ["a"], {}, "at least 2 option"),
+        ("Dreizehn?", [str(n) for n in range(13)], {}, "more than 12 options"),
+        ("Lang?", ["a" * 101, "b"], {}, "options length"),
+        ("Doppelt?", ["Mo", "Di", "Mo"], {}, "(?i)POLL_OPTION_DUPLICATE"),
+        ("Zu kurz?", ["a", "b"], {"open_period": 4}, "open period"),
+        ("Zu lang?", ["a", "b"], {"open_period": 2_628_001}, "open period"),
+        ("Zu bald?", ["a", "b"], {"close_date": int(NOW) + 4}, "close date"),
+        ("Vorbei?", ["a", "b"], {"close_date": int(NOW) - 60}, "close date"),
+        ("Zu spät?", ["a", "b"], {"close_date": int(NOW) + 2_628_001}, "close date"),
+        ("Beides?", ["a", "b"], {"open_period": 60, "close_date": int(NOW) + 60}, "both"),
     ]
-    for question, options, error in cases:
+    for question, options, timing, error in cases:
         with pytest.raises(BadRequest, match=error):
-            await tg.send_poll(group.id, question, options)
-    assert len(group.messages) == 2
+            await tg.send_poll(group.id, question, options, **timing)  # type: ignore[arg-type]
+    assert len(group.messages) == 6
+
+
+async def test_poll_settings_and_telegrams_defaults(
+    tg: Bot, sandbox: SandboxServer, world: World
+) -> None:
+    sandbox.now = lambda: NOW
+    group = await world.group("Alumni")
+    plain = await tg.send_poll(group.id, "Wann?", ["Mo", "Di"])
+    assert plain.poll is not None and plain.date.timestamp() == int(NOW)
+    assert plain.poll.is_anonymous and plain.poll.allows_revoting
+    assert not plain.poll.allows_multiple_answers and not plain.poll.is_closed
+    assert plain.poll.close_date is None and plain.poll.open_period is None
+    assert sandbox.poll_setup[plain.poll.id].closes_at is None
+
+    timed = await tg.send_poll(
+        group.id,
+        "Welche Themen?",
+        ["Förderung", "Netzwerk", "Karriere"],
+        is_anonymous=False,
+        allows_multiple_answers=True,
+        allows_revoting=False,
+        hide_results_until_closes=True,
+        open_period=dt.timedelta(minutes=10),
+    )
+    poll = timed.poll
+    assert poll is not None and not poll.is_anonymous and poll.allows_multiple_answers
+    assert not poll.allows_revoting
+    assert poll.close_date is not None and poll.close_date.timestamp() == int(NOW) + 600
+    assert sandbox.poll_of(group.last)["open_period"] == 600
+    setup = sandbox.poll_setup[poll.id]
+    assert setup.closes_at == NOW + 600 and setup.hide_results_until_closes
+    assert sandbox.poll_messages[poll.id] == (group.id, timed.message_id)
+
+    quiz = await tg.send_poll(group.id, "2+2?", ["3", "4"], type="quiz", correct_option_ids=[1])
+    assert quiz.poll is not None and not quiz.poll.allows_revoting  # Telegram's quiz default
+    dated = await tg.send_poll(group.id, "Bis wann?", ["a", "b"], close_date=int(NOW) + 3600)
+    assert dated.poll is not None and dated.poll.open_period is None
+    assert sandbox.poll_setup[dated.poll.id].closes_at == int(NOW) + 3600
 
 
 async def test_flood_limits_answer_429_with_retry_after() -> None:
@@ -429,6 +486,178 @@ async def test_webhook_blocks_get_updates(tg: Bot) -> None:
         await tg.get_updates()
     await tg.delete_webhook()
     assert await tg.get_updates() == ()
+
+
+# ------------------------------------------------------------------ polls: votes and closing
+
+
+def kind_of(update: Update) -> str:
+    return next(key for key in update.to_dict() if key != "update_id")
+
+
+async def drain(tg: Bot) -> list[Update]:
+    """Every update waiting now, confirmed (so the next call sees only newer ones)."""
+    updates = list(await tg.get_updates())
+    if updates:
+        await tg.get_updates(offset=updates[-1].update_id + 1)
+    return updates
+
+
+def counts(poll: dict[str, Any]) -> tuple[list[int], int]:
+    return [option["voter_count"] for option in poll["options"]], poll["total_voter_count"]
+
+
+async def test_votes_change_and_retraction_of_a_poll_with_names(
+    tg: Bot, sandbox: SandboxServer, world: World
+) -> None:
+    anna, ben = world.user("Anna"), world.user("Ben")
+    group = await world.group("Alumni", members=[anna, ben])
+    sent = await tg.send_poll(group.id, "Treffen am?", ["Mo", "Di", "Mi"], is_anonymous=False)
+    assert sent.poll is not None
+    message = await group.expect_poll("treffen")
+    await drain(tg)
+
+    await anna.vote(message, [0])
+    await ben.vote(message, [1])
+    await anna.vote(message, [2])  # changes her mind
+    await ben.retract(message)
+    assert sandbox.poll_votes[sent.poll.id] == {anna.id: [2]}
+    assert counts(sandbox.poll_of(message)) == ([0, 0, 1], 1)
+
+    updates = await drain(tg)
+    assert [kind_of(u) for u in updates] == ["poll_answer", "poll"] * 4
+    answers = [u.poll_answer for u in updates if u.poll_answer]
+    assert [(a.user and a.user.id, a.option_ids) for a in answers] == [
+        (anna.id, (0,)),
+        (ben.id, (1,)),
+        (anna.id, (2,)),
+        (ben.id, ()),  # a retraction: no options
+    ]
+    assert answers[2].option_persistent_ids == ("2",) and answers[3].option_persistent_ids == ()
+    states = [u.poll for u in updates if u.poll]
+    assert [(p.id, p.total_voter_count) for p in states] == [
+        (sent.poll.id, n) for n in (1, 2, 2, 1)
+    ]
+    # Each update shows the poll as it was then, not as it is now.
+    assert [o.voter_count for o in states[1].options] == [1, 1, 0]
+    with pytest.raises(VoteRefused, match="no vote"):
+        await ben.retract(message)
+
+
+async def test_anonymous_votes_bring_only_poll_updates(
+    tg: Bot, sandbox: SandboxServer, world: World
+) -> None:
+    anna, ben = world.user("Anna"), world.user("Ben")
+    group = await world.group("Alumni", members=[anna, ben])
+    await tg.send_poll(group.id, "Wann?", ["Mo", "Di"])
+    message = await group.expect_poll("wann")
+    await drain(tg)
+    await anna.vote(message, [1])
+    await ben.vote(message, [1])
+    updates = await drain(tg)
+    assert [kind_of(u) for u in updates] == ["poll", "poll"]
+    last = updates[-1].poll
+    assert last is not None and [o.voter_count for o in last.options] == [0, 2]
+
+
+async def test_multiple_answers_and_refused_votes(
+    tg: Bot, sandbox: SandboxServer, world: World
+) -> None:
+    anna = world.user("Anna")
+    group = await world.group("Alumni", members=[anna])
+    await tg.send_poll(group.id, "Themen?", ["a", "b", "c"], allows_multiple_answers=True)
+    several = await group.expect_poll("themen")
+    await anna.vote(several, [0, 2])
+    await anna.vote(several, [1])
+    assert counts(sandbox.poll_of(several)) == ([0, 1, 0], 1)
+
+    await tg.send_poll(group.id, "Eins?", ["a", "b"], allows_revoting=False)
+    single = await group.expect_poll("eins")
+    with pytest.raises(VoteRefused, match="one answer only"):
+        await anna.vote(single, [0, 1])
+    with pytest.raises(VoteRefused, match=r"options 0\.\.1"):
+        await anna.vote(single, [2])
+    await anna.vote(single, [0])
+    with pytest.raises(VoteRefused, match="no revoting"):
+        await anna.vote(single, [1])
+    with pytest.raises(VoteRefused, match="no revoting"):
+        await anna.retract(single)
+    assert counts(sandbox.poll_of(single)) == ([1, 0], 1)
+
+
+async def test_a_poll_closes_when_its_close_date_passes(
+    tg: Bot, sandbox: SandboxServer, world: World
+) -> None:
+    clock = Clock()
+    sandbox.now = lambda: clock.now().timestamp()
+    anna, ben = world.user("Anna"), world.user("Ben")
+    group = await world.group("Alumni", members=[anna, ben])
+    closes = clock.now() + dt.timedelta(hours=1)
+    await tg.send_poll(group.id, "Bis eins?", ["ja", "nein"], close_date=closes)
+    message = await group.expect_poll("bis eins")
+    await anna.vote(message, [0])
+    await drain(tg)
+
+    await clock.move_to(closes - dt.timedelta(seconds=1))
+    await ben.vote(message, [1])  # still open
+    await clock.move_to(closes)
+    with pytest.raises(PollClosed):
+        await anna.vote(message, [1])
+    with pytest.raises(PollClosed):
+        await ben.retract(message)
+    with pytest.raises(BadRequest, match="already been closed"):
+        await tg.stop_poll(group.id, message.message_id)
+    polls = [u.poll for u in await drain(tg) if u.poll]
+    assert [p.is_closed for p in polls] == [False, True]  # Ben's vote, then the close, once
+    assert [o.voter_count for o in polls[-1].options] == [1, 1]
+    assert await drain(tg) == []
+
+
+async def test_stop_poll_once_then_refused(tg: Bot, sandbox: SandboxServer, world: World) -> None:
+    anna = world.user("Anna")
+    group = await world.group("Alumni", members=[anna])
+    await anna.send("/start")
+    text = await tg.send_message(group.id, "Kein Poll")
+    sent = await tg.send_poll(group.id, "Stopp?", ["ja", "nein"])
+    await anna.vote(group.last, [0])
+    await drain(tg)
+    with pytest.raises(BadRequest, match=r"(?i)message with poll to stop not found"):
+        await tg.stop_poll(group.id, text.message_id)
+    with pytest.raises(BadRequest, match="not found"):
+        await tg.stop_poll(anna.id, sent.message_id)  # the same id in another chat
+
+    stopped = await tg.stop_poll(group.id, sent.message_id)
+    assert stopped.is_closed and stopped.options[0].voter_count == 1
+    assert [(kind_of(u), u.poll and u.poll.is_closed) for u in await drain(tg)] == [("poll", True)]
+    with pytest.raises(BadRequest, match="already been closed"):
+        await tg.stop_poll(group.id, sent.message_id)
+    with pytest.raises(PollClosed):
+        await anna.vote(group.last, [1])
+    assert await drain(tg) == []
+
+
+async def test_the_harness_gives_telegram_the_bots_clock(bot: Harness) -> None:
+    """Moving the bot's clock moves Telegram's time: message dates, and a poll whose close
+    moment the jump passed is reported closed to the waiting bot at once, exactly once."""
+    sandbox, anna = bot.server, bot.world.user("Anna")
+    group = await bot.world.group("Alumni", members=[anna])
+    assert bot.app is not None
+    await bot.app.bot.send_poll(group.id, "Bald?", ["ja", "nein"], open_period=60)
+    message = await group.expect_poll("bald")
+    assert abs(message.date - time.time()) < 5
+    # Everything confirmed: the bot now sits in a long getUpdates that nothing else wakes.
+    await group.wait_until(lambda: sandbox.pending_update_count == 0, "the bot to be idle")
+    await asyncio.sleep(0.05)
+
+    await bot.clock.advance(dt.timedelta(minutes=1))
+    # Nobody votes or stops it: only the bot's own (waiting) getUpdates can notice.
+    await group.wait_until(lambda: sandbox.poll_of(message)["is_closed"], "the poll to close")
+    closing = [u for u in sandbox.update_log.values() if u.get("poll", {}).get("is_closed")]
+    assert len(closing) == 1
+    with pytest.raises(PollClosed):
+        await anna.vote(message, [0])
+    await bot.app.bot.send_message(group.id, "Später")
+    assert (await group.expect("später")).date >= message.date + 60
 
 
 # ------------------------------------------------------------------ the driver
