@@ -67,7 +67,8 @@ ALUMNI = (
 )
 
 
-async def scene(harness: Harness, transcript: Transcript) -> None:
+async def scene(harness: Harness, transcript: Transcript) -> tuple[Person, Group]:
+    """Returns Dana and the alumni group, for the scenes after it."""
     dana = await _coordinator(harness)
     group = await _alumni_group(harness, transcript, dana)
     async with harness.services.db.session() as session:
@@ -85,6 +86,7 @@ async def scene(harness: Harness, transcript: Transcript) -> None:
     transcript.said(dana, "/digest thema=förderung anonym")
     await dana.send("/digest thema=förderung anonym")
     transcript.bot(dana, await dana.expect(f"Digest Runde {number}", timeout=10))
+    return dana, group
 
 
 async def _coordinator(harness: Harness) -> Person:
