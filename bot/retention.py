@@ -3,7 +3,9 @@
 Runs at every start and then daily. What goes once it is older than the retention period:
 the answers and participations of rounds that closed before it, the text of messages the bot
 sent (their purpose keys stay, so nothing is ever sent twice), spent invite links, and the
-whole record of members who blocked the bot that long ago (they can no longer use /forget).
+whole record of members who blocked the bot that long ago (they can no longer use /forget),
+and polls that closed that long ago with all their votes; unfinished guided /poll drafts go
+after a day.
 Profiles of members who still use the bot stay: they are what membership consists of.
 """
 
