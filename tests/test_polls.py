@@ -308,3 +308,38 @@ async def test_the_guided_dialog_can_be_cancelled_and_keeps_what_was_too_long(
     await carla.send("/poll abbrechen")
     await carla.expect("verworfen")
     assert await polls(bot) == []
+
+
+async def test_members_list_polls_and_see_results_without_names(bot: Harness) -> None:
+    carla, group, (anna, ben) = await group_with_alumni(bot)
+    await group.send(carla, TOPIC + " bis=3d")
+    message = await group_poll(group)
+    await sent_copies(bot, 1)
+    await ben.vote(message, [1])
+    await all_handled(bot)
+    await anna.send("/polls")
+    listing = await anna.expect("Umfragen", "#1")
+    assert "läuft bis" in listing.text and "1 Stimmen" in listing.text
+    await anna.send("/poll ergebnis 1")
+    result = await anna.expect("Zwischenstand Umfrage #1")
+    assert "Social Media – 1 (100 %)" in result.text and "Ben" not in result.text
+    await anna.send("/poll ergebnis 99")
+    await anna.expect("finde ich nicht")
+
+
+async def test_retention_removes_old_polls_with_their_votes(bot: Harness) -> None:
+    from bot.retention import purge
+
+    carla, group, (anna, _ben) = await group_with_alumni(bot)
+    await group.send(carla, TOPIC)
+    message = await group_poll(group)
+    await sent_copies(bot, 1)
+    await anna.vote(message, [0])
+    await all_handled(bot)
+    await carla.send("/poll schliessen 1")
+    await carla.expect("ist beendet")
+    await bot.stop()
+    await bot.clock.advance(bot.settings.retention + dt.timedelta(days=1))
+    await bot.start()
+    await purge(bot.services)
+    assert await polls(bot) == [] and await votes(bot) == [] and await copies(bot) == []
