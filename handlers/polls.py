@@ -21,6 +21,7 @@ from handlers.common import language_of, reply, send_long, send_reply, send_text
 from handlers.context import AlumniApplication, BotContext
 from handlers.keyboards import to_markup
 from handlers.scheduling import remove_other_jobs, run_at
+from storage.tables import Member
 
 logger = logging.getLogger(__name__)
 
@@ -84,20 +85,21 @@ async def on_poll_answer(update: Update, context: BotContext) -> None:
     answer = update.poll_answer
     if answer is None or answer.user is None:
         return  # a vote on behalf of a chat (anonymous admin): nobody to count it for
-    services = context.services
-    arguments = {
-        "telegram_poll_id": answer.poll_id,
-        "telegram_id": answer.user.id,
-        "option_ids": list(answer.option_ids),
-    }
-    outcome = await votes.record_answer(services, **arguments)  # type: ignore[arg-type]
+    services, voter, poll_id = context.services, answer.user.id, answer.poll_id
+
+    async def record() -> votes.VoteOutcome:
+        return await votes.record_answer(
+            services, telegram_poll_id=poll_id, telegram_id=voter, option_ids=answer.option_ids
+        )
+
+    outcome = await record()
     if outcome is votes.VoteOutcome.UNKNOWN_POLL:
         # The copy may have been delivered a moment ago and its id not committed yet.
         cycles = services.outbox.cycles
         services.outbox.wake()
         with contextlib.suppress(TimeoutError):
             await services.outbox.wait_for_cycle(after=cycles, timeout=2)
-        outcome = await votes.record_answer(services, **arguments)  # type: ignore[arg-type]
+        outcome = await record()
     logger.info("poll_answer outcome=%s", outcome.value)
 
 
@@ -144,10 +146,13 @@ async def poll_command(update: Update, context: BotContext) -> None:
         await _start(update, context, text)
 
 
-async def draft_text(update: Update, context: BotContext, member: object) -> bool:
+async def draft_text(update: Update, context: BotContext, member: Member | None) -> bool:
     """A coordinator in the guided /poll: their text is the question or the next options."""
     user, message = update.effective_user, update.effective_message
     if user is None or message is None or message.text is None:
+        return False
+    # Only coordinators start drafts: everyone else's messages skip the lookup.
+    if not draft.may_have_draft(member, telegram_id=user.id, settings=context.services.settings):
         return False
     if not await draft.has_draft(context.services, telegram_id=user.id):
         return False
@@ -236,16 +241,24 @@ async def _result(update: Update, context: BotContext, args: list[str]) -> None:
         await context.bot.send_photo(chat.id, InputFile(view.chart, filename=view.filename))
 
 
+async def _coordinator_id(update: Update, context: BotContext) -> int | None:
+    """The sender's id if they coordinate (checked at every call); others get a polite no."""
+    user = update.effective_user
+    if user is not None and await may_coordinate(context.services, telegram_id=user.id):
+        return user.id
+    await reply(update, context, "refusal.not_coordinator")
+    return None
+
+
 async def _close(update: Update, context: BotContext, args: list[str]) -> None:
     number = _poll_number(args)
-    user = update.effective_user
-    if user is None or not await may_coordinate(context.services, telegram_id=user.id):
-        await reply(update, context, "refusal.not_coordinator")
+    user_id = await _coordinator_id(update, context)
+    if user_id is None:
         return
     if number is None:
         await reply(update, context, "polls.usage.close")
         return
-    closed = await closing.close_poll(context.services, poll_id=number, closed_by=user.id)
+    closed = await closing.close_poll(context.services, poll_id=number, closed_by=user_id)
     if closed is None:
         await reply(update, context, "polls.unknown", number=number)
     elif closed.already:
@@ -256,9 +269,8 @@ async def _close(update: Update, context: BotContext, args: list[str]) -> None:
 
 
 async def _start(update: Update, context: BotContext, text: str) -> None:
-    user = update.effective_user
-    if user is None or not await may_coordinate(context.services, telegram_id=user.id):
-        await reply(update, context, "refusal.not_coordinator")
+    user_id = await _coordinator_id(update, context)
+    if user_id is None:
         return
     chat = update.effective_chat
     if not text.strip():
@@ -270,7 +282,7 @@ async def _start(update: Update, context: BotContext, text: str) -> None:
             update,
             context,
             await draft.begin(
-                context.services, telegram_id=user.id, chat_id=chat.id, language=language
+                context.services, telegram_id=user_id, chat_id=chat.id, language=language
             ),
         )
         return

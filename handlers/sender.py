@@ -98,16 +98,9 @@ class TelegramSender:
                 hide_results_until_closes=payload.get("hide_results_until_closes") or None,
                 close_date=close_date,
             )
-        if method == "send_photo":
-            return await self.bot.send_photo(
-                chat_id,
-                base64.b64decode(payload["content_b64"]),
-                filename=payload["filename"],
-                caption=payload.get("caption"),
-                parse_mode=ParseMode.HTML,
-            )
-        if method == "send_document":
-            return await self.bot.send_document(
+        if method in ("send_photo", "send_document"):
+            send_file = self.bot.send_photo if method == "send_photo" else self.bot.send_document
+            return await send_file(
                 chat_id,
                 base64.b64decode(payload["content_b64"]),
                 filename=payload["filename"],

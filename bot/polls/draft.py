@@ -13,14 +13,14 @@ from enum import StrEnum
 
 from markupsafe import Markup
 
-from bot.config import parse_duration
+from bot.config import Settings, parse_duration
 from bot.paging import utf16_length
 from bot.polls.create import Refused, Started, start_poll
 from bot.polls.rules import OPTION_MAX, OPTIONS_MAX, OPTIONS_MIN, QUESTION_MAX, PollSpec, Problem
 from bot.services import Services
 from bot.ui import Button, Reply
 from storage import polls as store
-from storage.tables import PollAudience, PollDraft
+from storage.tables import Member, PollAudience, PollDraft
 
 CLOSE_CHOICES = ("", "1d", "3d", "7d", "14d")
 AUDIENCE_CHOICES = (PollAudience.GROUP, PollAudience.ALL)
@@ -71,6 +71,11 @@ class DraftReply:
     edit: bool = False
     started: Started | None = None
     problems: list[Problem] | None = None
+
+
+def may_have_draft(member: Member | None, *, telegram_id: int, settings: Settings) -> bool:
+    """Drafts are only started by coordinators (configured, or given the role)."""
+    return telegram_id in settings.coordinator_ids or bool(member and member.is_coordinator)
 
 
 async def has_draft(services: Services, *, telegram_id: int) -> bool:

@@ -82,7 +82,7 @@ async def record_totals(
             return False
         copy, poll = found
         if poll.closed_at is None or not copy.option_counts:
-            # After the close only the first report counts (the final one from stopPoll).
+            # After the bot closed the poll the totals stay as counted, unless none came yet.
             copy.option_counts, copy.voter_count = list(counts), voters
             session.add(copy)
         await session.commit()
