@@ -61,6 +61,9 @@ WantedCheck = Callable[[Any, OutboxMessage, dt.datetime], Awaitable[bool]]
 UnreachableHook = Callable[[Any, int, dt.datetime], Awaitable[None]]
 # Told, inside the transaction that marks the row sent, what Telegram answered (poll ids).
 DeliveredHook = Callable[[Any, OutboxMessage, Delivered], Awaitable[None]]
+# Told, inside the transaction that settles a row for good (sent, failed, unreachable,
+# withdrawn), its final status: a broadcast reports once its last row is settled.
+SettledHook = Callable[[Any, OutboxMessage], Awaitable[None]]
 
 
 def message_payload(text: str, *, buttons: Keyboard | None = None) -> dict[str, Any]:
@@ -93,6 +96,8 @@ class Outbox:
     unreachable_hooks: list[UnreachableHook] = field(default_factory=list)
     # By purpose-key prefix.
     delivered_hooks: dict[str, DeliveredHook] = field(default_factory=dict)
+    # By purpose-key prefix.
+    settled_hooks: dict[str, SettledHook] = field(default_factory=dict)
     # Purpose-key prefixes resent when it is uncertain whether they arrived (see above).
     at_least_once: set[str] = field(default_factory=set)
     # How many delivery cycles the worker has finished; lets tests await outcomes (no sleeps).
@@ -233,6 +238,8 @@ class Outbox:
                 elif wanted is False:
                     row.status, row.payload = DeliveryStatus.WITHDRAWN, {}
                     row.error = "no longer wanted when it fell due"
+                    session.add(row)
+                    await self._settled(session, row)
                 else:  # the check itself failed: ask again later, keep the message
                     row.not_before = self.clock.now() + self.settings.send_retry_backoff
                     row.error = "still-wanted check failed; asking again"
@@ -358,9 +365,16 @@ class Outbox:
                 for prefix, hook in self.delivered_hooks.items():
                     if stored.purpose_key.startswith(prefix):
                         await hook(session, stored, delivered)
+            await self._settled(session, stored)
             await session.commit()
         log = logger.info if status is DeliveryStatus.SENT else logger.warning
         log("outbox_%s key=%s chat=%s error=%s", status.value, row.purpose_key, row.chat_id, error)
+
+    async def _settled(self, session: Any, row: OutboxMessage) -> None:
+        await session.flush()  # the hook's own queries see this row's final status
+        for prefix, hook in self.settled_hooks.items():
+            if row.purpose_key.startswith(prefix):
+                await hook(session, row)
 
     async def _reschedule(
         self, row: OutboxMessage, delay: dt.timedelta, reason: str, *, count_attempt: bool = True
@@ -392,6 +406,7 @@ class Outbox:
                 stored.status, stored.error = DeliveryStatus.UNREACHABLE, reason
                 stored.payload = {}
                 session.add(stored)
+                await self._settled(session, stored)
             # The chat's other rows, queued or claimed in this batch, are not attempted.
             await store.release(session, ids=_ids(rest), not_before=None)
             await store.mark_chat_unreachable(session, chat_id=row.chat_id, reason=reason)
