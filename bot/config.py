@@ -79,6 +79,30 @@ def parse_poll_reminder(value: str) -> PollReminderRule | None:
         raise ValueError("expected a share such as 50%, a span such as 1d, or off") from None
 
 
+def parse_offsets(value: str) -> tuple[dt.timedelta, ...]:
+    """`7d,1d,2h` (or `off`): spans before a meetup, longest first."""
+    text = value.strip().casefold()
+    if text in {"off", "aus", "none", ""}:
+        return ()
+    try:
+        offsets = {parse_duration(part) for part in text.split(",") if part.strip()}
+    except ValueError:
+        raise ValueError("expected spans such as 7d,1d,2h, or off") from None
+    if any(offset <= dt.timedelta(0) for offset in offsets):
+        raise ValueError("expected spans such as 7d,1d,2h, or off")
+    return tuple(sorted(offsets, reverse=True))
+
+
+def parse_optional_span(value: str) -> dt.timedelta | None:
+    text = value.strip().casefold()
+    if text in {"off", "aus", "none", ""}:
+        return None
+    span = parse_duration(text)
+    if span <= dt.timedelta(0):
+        raise ValueError("expected a span such as 3d, or off")
+    return span
+
+
 def _parse_id_list(value: object) -> object:
     if isinstance(value, str):
         parts = [part.strip() for part in value.split(",") if part.strip()]
@@ -129,6 +153,15 @@ class Settings(BaseSettings):
     # ("50%"), a span before the close ("1d"), or "off"
     poll_reminder: str = "50%"
 
+    # Meetups: reminders before the start (to those who said yes or maybe; the first also to
+    # those who have not answered), the latest digest as a pre-read to those who come, the
+    # follow-up question after the end; each a span or "off". Counts on announcements are
+    # edited at most once per MEETUP_EDIT_PACE per message.
+    meetup_reminders: str = "7d,1d,2h"
+    meetup_preread: str = "3d"
+    meetup_followup: str = "1d"
+    meetup_edit_pace: Duration = dt.timedelta(seconds=5)
+
     # Privacy: how long anything personal is kept
     retention: Duration = dt.timedelta(days=730)
 
@@ -176,6 +209,18 @@ class Settings(BaseSettings):
         parse_poll_reminder(value)
         return value.strip()
 
+    @field_validator("meetup_reminders")
+    @classmethod
+    def _meetup_reminders(cls, value: str) -> str:
+        parse_offsets(value)
+        return value.strip()
+
+    @field_validator("meetup_preread", "meetup_followup")
+    @classmethod
+    def _meetup_span(cls, value: str) -> str:
+        parse_optional_span(value)
+        return value.strip()
+
     @field_validator("retention")
     @classmethod
     def _positive_retention(cls, value: dt.timedelta) -> dt.timedelta:
@@ -216,6 +261,18 @@ class Settings(BaseSettings):
     @property
     def poll_reminder_rule(self) -> PollReminderRule | None:
         return parse_poll_reminder(self.poll_reminder)
+
+    @property
+    def meetup_reminder_offsets(self) -> tuple[dt.timedelta, ...]:
+        return parse_offsets(self.meetup_reminders)
+
+    @property
+    def meetup_preread_offset(self) -> dt.timedelta | None:
+        return parse_optional_span(self.meetup_preread)
+
+    @property
+    def meetup_followup_offset(self) -> dt.timedelta | None:
+        return parse_optional_span(self.meetup_followup)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -215,3 +215,65 @@ class PollKey:
     def decode(cls, key: str) -> PollKey | None:
         match = _POLL_KEY.fullmatch(key)
         return cls(int(match[1]), match[2], match[3]) if match else None
+
+
+# ------------------------------------------------------------------------------------ meetups
+#
+#     meetup:<meetup id>:copy:<chat id>                  the announcement in one chat
+#     meetup:<meetup id>:ics:<chat id>:<sequence>        the calendar file of one version
+#     meetup:<meetup id>:edit:<copy id>:<n>              the n-th edit of one announcement
+#     meetup:<meetup id>:notice:<chat id>:<what>         changed-<seq>, cancelled, up-<n>
+#     meetup:<meetup id>:stage:<stage>:<chat id>         a reminder, the pre-read, the follow-up
+
+MEETUP_PREFIX = "meetup:"
+_MEETUP_KEY = re.compile(r"meetup:([0-9]+):(copy|ics|edit|notice|stage):(.+)")
+
+
+@dataclass(frozen=True)
+class MeetupKey:
+    """Any message of one meetup; `kind` and `detail` say which (see the formats above)."""
+
+    meetup_id: int
+    kind: str
+    detail: str
+
+    @classmethod
+    def copy(cls, meetup_id: int, chat_id: int) -> MeetupKey:
+        return cls(meetup_id, "copy", str(chat_id))
+
+    @classmethod
+    def calendar(cls, meetup_id: int, chat_id: int, sequence: int) -> MeetupKey:
+        return cls(meetup_id, "ics", f"{chat_id}:{sequence}")
+
+    @classmethod
+    def edit(cls, meetup_id: int, copy_id: int, number: int) -> MeetupKey:
+        return cls(meetup_id, "edit", f"{copy_id}:{number}")
+
+    @classmethod
+    def notice(cls, meetup_id: int, chat_id: int, what: str) -> MeetupKey:
+        if not what or ":" in what:
+            raise ValueError(f"notice {what!r}: not empty, no ':'")
+        return cls(meetup_id, "notice", f"{chat_id}:{what}")
+
+    @classmethod
+    def stage(cls, meetup_id: int, stage: str, chat_id: int) -> MeetupKey:
+        if not stage or ":" in stage:
+            raise ValueError(f"stage {stage!r}: not empty, no ':'")
+        return cls(meetup_id, "stage", f"{stage}:{chat_id}")
+
+    @property
+    def stage_name(self) -> str | None:
+        return self.detail.split(":", 1)[0] if self.kind == "stage" else None
+
+    @property
+    def copy_id(self) -> int | None:
+        """The announcement an edit is for."""
+        return int(self.detail.split(":", 1)[0]) if self.kind == "edit" else None
+
+    def encode(self) -> str:
+        return f"{MEETUP_PREFIX}{self.meetup_id}:{self.kind}:{self.detail}"
+
+    @classmethod
+    def decode(cls, key: str) -> MeetupKey | None:
+        match = _MEETUP_KEY.fullmatch(key)
+        return cls(int(match[1]), match[2], match[3]) if match else None

@@ -4,8 +4,9 @@ Runs at every start and then daily. What goes once it is older than the retentio
 the answers and participations of rounds that closed before it, the text of messages the bot
 sent (their purpose keys stay, so nothing is ever sent twice), spent invite links, and the
 whole record of members who blocked the bot that long ago (they can no longer use /forget),
-and polls that closed that long ago with all their votes; unfinished guided /poll drafts go
-after a day.
+polls that closed that long ago with all their votes, and meetups that took place that long
+ago with their RSVPs and follow-up answers; unfinished guided /poll drafts and meetup previews
+nobody announced go after a day.
 Profiles of members who still use the bot stay: they are what membership consists of.
 """
 
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services import Services
+from storage import meetups as meetup_store
 from storage import members as member_store
 from storage import polls as poll_store
 from storage import retention as store
@@ -35,6 +37,7 @@ class PurgeReport:
     members: int
     invites: int
     polls: int = 0
+    meetups: int = 0
 
 
 async def purge_expired(
@@ -53,15 +56,19 @@ async def purge_expired(
     polls = await poll_store.polls_closed_before(session, cutoff=cutoff)
     # A guided /poll nobody finished within a day is abandoned.
     await poll_store.delete_drafts_before(session, cutoff=now - DRAFT_LIFETIME)
-    report = PurgeReport(answers, len(round_ids), payloads, len(gone), invites, polls)
+    meetups = await meetup_store.delete_meetups_before(session, cutoff=cutoff)
+    await meetup_store.drafts_before(session, cutoff=now - DRAFT_LIFETIME)
+    report = PurgeReport(answers, len(round_ids), payloads, len(gone), invites, polls, meetups)
     logger.info(
-        "retention_purge answers=%d rounds=%d payloads=%d members=%d invites=%d polls=%d",
+        "retention_purge answers=%d rounds=%d payloads=%d members=%d invites=%d polls=%d "
+        "meetups=%d",
         report.answers,
         report.rounds,
         report.payloads,
         report.members,
         report.invites,
         report.polls,
+        report.meetups,
     )
     return report
 

@@ -21,6 +21,10 @@ from telegram.ext import (
 
 from bot import purpose_keys
 from bot.checkin import buttons as checkin_buttons
+from bot.meetups import buttons as meetup_buttons
+from bot.meetups import followup as meetup_followup
+from bot.meetups import stages as meetup_stages
+from bot.meetups.delivery import delivered as meetup_delivered
 from bot.members import reachability
 from bot.polls import draft as poll_draft
 from bot.polls import reminders as poll_reminders
@@ -28,6 +32,7 @@ from bot.polls import votes as poll_votes
 from handlers import checkin as checkin_handler
 from handlers import coordinators, edits, errors, groups, members, profile, start
 from handlers import digest as digest_handler
+from handlers import meetups as meetups_handler
 from handlers import polls as polls_handler
 from handlers import questions as questions_handler
 from handlers import retention as retention_handler
@@ -52,6 +57,7 @@ def register_handlers(application: AlumniApplication) -> None:
     _register_digest(application)
     _register_rounds(application)
     _register_polls(application)
+    _register_meetups(application)
     # --- the same member commands written in a group: point to the private chat
     application.add_handler(
         CommandHandler(start.PRIVATE_COMMANDS, start.in_private_please, filters=~PRIVATE)
@@ -60,8 +66,10 @@ def register_handlers(application: AlumniApplication) -> None:
     # --- free text and media in private chats, routed by where the member's dialogue stands
     router = TextRouter()
     router.claim(polls_handler.draft_text)
+    router.claim(meetups_handler.followup_reply)
     router.route("profile", profile.on_text)
     router.route("checkin", checkin_handler.on_text)
+    router.route(meetup_followup.STATE_PREFIX, meetups_handler.on_followup_text)
     router.fallback(members.not_registered_fallback)
     router.fallback(checkin_handler.fallback)
     application.add_handler(MessageHandler(PRIVATE & ~filters.COMMAND, router.handle))
@@ -156,12 +164,30 @@ def _register_polls(application: AlumniApplication) -> None:
     )
 
 
+def _register_meetups(application: AlumniApplication) -> None:
+    """/meetup (issue 12): guarded inside, so non-coordinators are refused everywhere (except
+    `teilnehmer`); /meetups for everyone in private; the RSVP buttons."""
+    application.add_handler(CommandHandler("meetup", meetups_handler.meetup_command))
+    application.add_handler(
+        CommandHandler("meetups", meetups_handler.meetups_command, filters=PRIVATE)
+    )
+    application.add_handler(
+        CallbackQueryHandler(meetups_handler.on_button, pattern=meetup_buttons.PATTERN)
+    )
+    outbox = application.services.outbox
+    outbox.still_wanted[purpose_keys.MEETUP_PREFIX] = meetup_stages.still_wanted
+    outbox.delivered_hooks[purpose_keys.MEETUP_PREFIX] = functools.partial(
+        meetup_delivered, application.services
+    )
+
+
 async def on_startup(application: AlumniApplication) -> None:
     """Re-arm what lives in the database (schedules, pending deliveries) after a (re)start."""
     await coordinators.publish_menus_on_startup(application)
     await rounds_handler.arm(application)
     await retention_handler.arm(application)
     await polls_handler.arm(application)
+    await meetups_handler.arm(application)
 
     async def on_clock_changed() -> None:
         """Time jumped ahead (tests, the demo): what fell due meanwhile is caught up as after
@@ -169,6 +195,7 @@ async def on_startup(application: AlumniApplication) -> None:
         await rounds_handler.arm(application)
         await retention_handler.arm(application)
         await polls_handler.arm(application)
+        await meetups_handler.arm(application)
         application.services.outbox.wake()
 
     application.services.clock.on_change(on_clock_changed)

@@ -44,6 +44,7 @@ MENU: tuple[MenuCommand, ...] = (
     MenuCommand("forget", Audience.MEMBER),
     MenuCommand("checkin", Audience.MEMBER),
     MenuCommand("polls", Audience.MEMBER),
+    MenuCommand("meetups", Audience.MEMBER),
     MenuCommand("invite", Audience.COORDINATOR),
     MenuCommand("cohorts", Audience.COORDINATOR),
     MenuCommand("members", Audience.COORDINATOR),
@@ -53,6 +54,7 @@ MENU: tuple[MenuCommand, ...] = (
     MenuCommand("questions", Audience.COORDINATOR),
     MenuCommand("digest", Audience.COORDINATOR),
     MenuCommand("poll", Audience.COORDINATOR),
+    MenuCommand("meetup", Audience.COORDINATOR),
 )
 
 

@@ -36,6 +36,8 @@ class TelegramSender:
         try:
             if method == "stop_poll":
                 return await self._stop_poll(chat_id, payload)
+            if method == "edit_message_text":
+                return await self._edit(chat_id, payload)
             message = await self._call(chat_id, method, payload)
         except ChatMigrated as exc:
             return delivery.Migrated(int(exc.new_chat_id))
@@ -66,6 +68,23 @@ class TelegramSender:
         except BadRequest as exc:
             # Telegram closed it by itself at its close_date: what we wanted has happened.
             if "already been closed" not in str(exc):
+                raise
+        return delivery.Delivered(int(payload["message_id"]))
+
+    async def _edit(self, chat_id: int, payload: dict[str, Any]) -> delivery.Outcome:
+        markup = (
+            InlineKeyboardMarkup.de_json(payload["reply_markup"], self.bot)
+            if payload.get("reply_markup")
+            else None
+        )
+        try:
+            await self.bot.edit_message_text(
+                payload["text"], chat_id=chat_id, message_id=payload["message_id"],
+                parse_mode=ParseMode.HTML, reply_markup=markup,
+            )  # fmt: skip
+        except BadRequest as exc:
+            # The message already shows exactly this (a coalesced edit caught up): done.
+            if "not modified" not in str(exc):
                 raise
         return delivery.Delivered(int(payload["message_id"]))
 

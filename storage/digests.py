@@ -24,6 +24,7 @@ from storage.tables import (
     Participation,
     Round,
     RoundQuestion,
+    RoundStatus,
 )
 
 
@@ -226,3 +227,12 @@ async def claim_scheduled(session: AsyncSession, *, round_id: int) -> bool:
     session.add(Digest(round_id=round_id, kind="scheduled"))
     await session.flush()
     return True
+
+
+async def latest_closed_round(session: AsyncSession) -> Round | None:
+    result = await session.exec(
+        select(Round)
+        .where(col(Round.status) == RoundStatus.CLOSED)
+        .order_by(col(Round.number).desc())
+    )
+    return result.first()

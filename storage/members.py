@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlmodel import col, delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import meetups as meetup_store
 from storage import polls as poll_store
 from storage.tables import (
     Answer,
@@ -116,6 +117,7 @@ async def delete_member(session: AsyncSession, *, member: Member) -> None:
     await session.exec(delete(Participation).where(col(Participation.member_id) == member.id))
     await poll_store.delete_member_votes(session, member_id=member.id)
     await poll_store.delete_draft(session, telegram_id=member.telegram_id)
+    await meetup_store.delete_member_data(session, member_id=member.id)
     await session.exec(
         delete(OutboxMessage).where(col(OutboxMessage.chat_id) == member.telegram_id)
     )

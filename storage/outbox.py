@@ -173,3 +173,13 @@ async def withdraw(session: AsyncSession, *, ids: list[int], reason: str) -> Non
         )
         .values(status=DeliveryStatus.WITHDRAWN, error=reason, payload={})
     )
+
+
+async def sent_as(session: AsyncSession, *, chat_id: int, message_id: int) -> OutboxMessage | None:
+    """The row that became message `message_id` in the chat (what a reply refers to)."""
+    result = await session.exec(
+        select(OutboxMessage).where(
+            col(OutboxMessage.chat_id) == chat_id, col(OutboxMessage.message_id) == message_id
+        )
+    )
+    return result.first()

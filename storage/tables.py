@@ -389,6 +389,7 @@ class PollDraft(SQLModel, table=True):
 
 
 class MeetupStatus(StrEnum):
+    DRAFT = "draft"  # shown to its coordinator as a preview, not announced yet
     SCHEDULED = "scheduled"
     CANCELLED = "cancelled"
 

@@ -12,14 +12,19 @@ from babel.dates import format_timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.digest import withdrawal as digest
+from bot.meetups import rsvp as meetup_rsvp
 from bot.members.callbacks import ForgetButton
 from bot.services import Services
 from bot.ui import Button, Reply
+from storage import meetups as meetup_store
 from storage import members as member_store
 from storage import polls as poll_store
 from storage.tables import (
     Answer,
     Cohort,
+    Meetup,
+    MeetupFeedback,
+    MeetupRsvp,
     Member,
     Participation,
     Poll,
@@ -50,6 +55,8 @@ def build_export(
     participations: Sequence[tuple[Participation, Round]],
     now: dt.datetime,
     votes: Sequence[tuple[PollVote, Poll]] = (),
+    rsvps: Sequence[tuple[MeetupRsvp, Meetup]] = (),
+    feedback: Sequence[tuple[MeetupFeedback, Meetup]] = (),
 ) -> dict[str, Any]:
     """Everything stored about the member, with when it was stored (DSGVO Art. 15 and 20)."""
     return {
@@ -110,6 +117,27 @@ def build_export(
             }
             for vote, poll in votes
         ],
+        "meetup_rsvps": [
+            {
+                "meetup": meetup.id,
+                "title": meetup.title,
+                "starts_at": _when(meetup.starts_at),
+                "answer": rsvp.status,
+                "name_visible_to_all": rsvp.name_visible,
+                "answered_at": _when(rsvp.answered_at),
+            }
+            for rsvp, meetup in rsvps
+        ],
+        "meetup_feedback": [
+            {
+                "meetup": meetup.id,
+                "title": meetup.title,
+                "answer": item.text,
+                "themes": list(item.themes),
+                "created_at": _when(item.created_at),
+            }
+            for item, meetup in feedback
+        ],
     }
 
 
@@ -122,6 +150,8 @@ async def erase(session: AsyncSession, *, services: Services, member: Member) ->
 
     The caller commits: the erasure and the re-rendered digests land together or not at all.
     """
+    assert member.id is not None
+    await meetup_rsvp.withdraw_member(services, session, member_id=member.id)
     await member_store.delete_member(session, member=member)
     await digest.withdraw_pending_after_erasure(session, services=services)
 
@@ -153,6 +183,8 @@ async def export(services: Services, *, telegram_id: int) -> Export | None:
         answers = await member_store.answers_of(session, member_id=member.id)
         participations = await member_store.participations_of(session, member_id=member.id)
         votes = await poll_store.votes_of_member(session, member_id=member.id)
+        rsvps = await meetup_store.rsvps_of_member(session, member_id=member.id)
+        feedback = await meetup_store.feedback_of_member(session, member_id=member.id)
     document = build_export(
         member,
         cohort=cohort,
@@ -160,6 +192,8 @@ async def export(services: Services, *, telegram_id: int) -> Export | None:
         participations=participations,
         now=services.clock.now(),
         votes=votes,
+        rsvps=rsvps,
+        feedback=feedback,
     )
     return Export(
         content=export_bytes(document),

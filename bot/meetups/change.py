@@ -1,0 +1,224 @@
+"""`/meetup ändern` and `/meetup absagen`: the meetup changed, every announcement edited, the
+calendar file (one `SEQUENCE` higher) sent to those who come or may come."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from markupsafe import Markup
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.meetups import view
+from bot.meetups.delivery import calendar_payload, queue_message, queue_refreshes
+from bot.meetups.rsvp import after_capacity_change
+from bot.meetups.rules import MeetupSpec, Problem, problems_of, stages_of
+from bot.meetups.syntax import parse_meetup
+from bot.purpose_keys import MeetupKey
+from bot.services import Services
+from storage import chats as chat_store
+from storage import meetups as store
+from storage.tables import Meetup, MeetupStatus, Member, RsvpStatus
+
+logger = logging.getLogger(__name__)
+
+# Told about a change or a cancellation, with the new calendar file.
+INFORMED = (RsvpStatus.YES, RsvpStatus.MAYBE, RsvpStatus.WAITING)
+
+
+@dataclass(frozen=True)
+class Changed:
+    meetup: Meetup
+    informed: int
+    unchanged: bool = False
+
+
+@dataclass(frozen=True)
+class Refused:
+    problems: list[Problem]
+
+
+async def _scheduled(session: AsyncSession, meetup_id: int) -> Meetup | Refused:
+    meetup = await store.get_meetup(session, meetup_id=meetup_id)
+    if meetup is None or meetup.status == MeetupStatus.DRAFT:
+        return Refused([Problem("meetups.problem.unknown", {"number": meetup_id})])
+    if meetup.status == MeetupStatus.CANCELLED:
+        return Refused([Problem("meetups.problem.already_cancelled", {"number": meetup_id})])
+    return meetup
+
+
+async def change(services: Services, *, meetup_id: int, text: str) -> Changed | Refused:
+    """Fields left empty keep their value: `/meetup ändern 3 16.09.2027 18:00 | |`."""
+    now = services.clock.now()
+    parsed = parse_meetup(text, now=now, tz=services.settings.tz, partial=True)
+    if parsed.problems:
+        return Refused(parsed.problems)
+    async with services.db.write() as session:
+        meetup = await _scheduled(session, meetup_id)
+        if isinstance(meetup, Refused):
+            return meetup
+        spec = MeetupSpec(
+            starts_at=parsed.starts_at or meetup.starts_at,
+            ends_at=parsed.ends_at if parsed.starts_at or parsed.ends_at else meetup.ends_at,
+            place=parsed.place or meetup.place,
+            title=parsed.title or meetup.title,
+            description=parsed.description or meetup.description,
+            capacity=parsed.capacity if parsed.capacity_given else meetup.capacity,
+        )
+        problems = problems_of(spec, now=now)
+        if problems:
+            return Refused(problems)
+        before = (
+            meetup.starts_at,
+            meetup.ends_at,
+            meetup.place,
+            meetup.title,
+            meetup.description,
+            meetup.capacity,
+        )
+        after = (
+            spec.starts_at,
+            spec.ends_at,
+            spec.place,
+            spec.title,
+            spec.description,
+            spec.capacity,
+        )
+        if before == after:
+            return Changed(meetup, 0, unchanged=True)
+        moved = meetup.starts_at != spec.starts_at or meetup.ends_at != spec.ends_at
+        grew = spec.capacity is None or (
+            meetup.capacity is not None and spec.capacity > meetup.capacity
+        )
+        meetup.starts_at, meetup.ends_at = spec.starts_at, spec.ends_at
+        meetup.place, meetup.title = spec.place, spec.title
+        meetup.description, meetup.capacity = spec.description, spec.capacity
+        meetup.sequence += 1
+        meetup.updated_at = now
+        session.add(meetup)
+        if moved:
+            await _reopen_future_stages(services, session, meetup)
+        if grew:
+            await after_capacity_change(services, session, meetup)
+        meetup.counts_version += 1  # the text changed: every copy is edited
+        await session.flush()
+        await queue_refreshes(services, session, meetup)
+        informed = await _inform(
+            services,
+            session,
+            meetup,
+            what=f"changed-{meetup.sequence}",
+            key="meetups.changed.notice",
+        )
+        await session.commit()
+    services.outbox.wake()
+    logger.info(
+        "meetup_changed meetup=%s sequence=%s informed=%d", meetup.id, meetup.sequence, informed
+    )
+    return Changed(meetup, informed)
+
+
+async def cancel(services: Services, *, meetup_id: int) -> Changed | Refused:
+    now = services.clock.now()
+    async with services.db.write() as session:
+        meetup = await _scheduled(session, meetup_id)
+        if isinstance(meetup, Refused):
+            return meetup
+        meetup.status, meetup.cancelled_at, meetup.updated_at = MeetupStatus.CANCELLED, now, now
+        meetup.sequence += 1
+        meetup.counts_version += 1
+        session.add(meetup)
+        await session.flush()
+        await queue_refreshes(services, session, meetup)
+        informed = await _inform(
+            services, session, meetup, what="cancelled", key="meetups.cancelled.notice"
+        )
+        await session.commit()
+    services.outbox.wake()
+    logger.info("meetup_cancelled meetup=%s informed=%d", meetup.id, informed)
+    return Changed(meetup, informed)
+
+
+async def _reopen_future_stages(services: Services, session: AsyncSession, meetup: Meetup) -> None:
+    """A new time: the stages that now lie ahead run (again) at their new moments."""
+    assert meetup.id is not None
+    settings, now = services.settings, services.clock.now()
+    stages = stages_of(
+        starts_at=meetup.starts_at,
+        ends_at=meetup.ends_at,
+        reminders=settings.meetup_reminder_offsets,
+        preread=settings.meetup_preread_offset,
+        followup=settings.meetup_followup_offset,
+    )
+    await store.forget_stages(
+        session, meetup_id=meetup.id, names=[s.name for s in stages if s.due_at > now]
+    )
+
+
+async def _inform(
+    services: Services, session: AsyncSession, meetup: Meetup, *, what: str, key: str
+) -> int:
+    """The notice and the new calendar file to those who come, may come or wait, and a notice
+    in the group."""
+    assert meetup.id is not None
+    tz = services.settings.tz
+    informed = 0
+    for rsvp, member in await store.rsvps_with_members(session, meetup_id=meetup.id):
+        if rsvp.status not in INFORMED:
+            continue
+        await _notify(services, session, meetup, member=member, what=what, key=key)
+        informed += 1
+    group = await chat_store.alumni_group(session)
+    if group is not None:
+        language = services.translate.default_language
+        text = (
+            services.translate(language, key, title=meetup.title)
+            + Markup("\n")
+            + (view.details(services.translate, meetup, language=language, tz=tz))
+        )
+        await queue_message(
+            services,
+            session,
+            key=MeetupKey.notice(meetup.id, group.telegram_id, what),
+            chat_id=group.telegram_id,
+            text=str(text),
+            respect_quiet_hours=False,
+        )
+    return informed
+
+
+async def _notify(
+    services: Services,
+    session: AsyncSession,
+    meetup: Meetup,
+    *,
+    member: Member,
+    what: str,
+    key: str,
+) -> None:
+    assert meetup.id is not None
+    language, tz = member.language, services.settings.tz
+    text = (
+        services.translate(language, key, title=meetup.title)
+        + Markup("\n")
+        + view.details(services.translate, meetup, language=language, tz=tz)
+    )
+    await queue_message(
+        services,
+        session,
+        key=MeetupKey.notice(meetup.id, member.telegram_id, what),
+        chat_id=member.telegram_id,
+        text=str(text),
+    )
+    caption = (
+        "meetups.calendar.caption_cancelled"
+        if meetup.status == MeetupStatus.CANCELLED
+        else "meetups.calendar.caption_changed"
+    )
+    await services.outbox.enqueue(
+        session,
+        key=MeetupKey.calendar(meetup.id, member.telegram_id, meetup.sequence).encode(),
+        chat_id=member.telegram_id,
+        payload=calendar_payload(services, meetup, language=language, caption_key=caption),
+        method="send_document",
+    )

@@ -1,0 +1,92 @@
+"""`/meetups` for everyone and `/meetup teilnehmer` (names for coordinators; for members only
+the names of those who chose to show them)."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from bot.meetups import view
+from bot.meetups.announce import audience_of
+from bot.meetups.delivery import Board
+from bot.services import Services
+from storage import meetups as store
+from storage import members as member_store
+from storage.tables import MeetupStatus, RsvpStatus
+
+ORDER = (RsvpStatus.YES, RsvpStatus.WAITING, RsvpStatus.MAYBE, RsvpStatus.NO)
+
+
+async def upcoming_text(services: Services, *, telegram_id: int, language: str) -> str:
+    translate, tz, now = services.translate, services.settings.tz, services.clock.now()
+    async with services.db.session() as session:
+        member = await member_store.get_member(session, telegram_id=telegram_id)
+        meetups = await store.upcoming(session, now=now)
+        lines = [translate(language, "meetups.list.title")]
+        if not meetups:
+            return str(translate(language, "meetups.list.none"))
+        for meetup in meetups:
+            assert meetup.id is not None
+            board = await Board.load(session, meetup_id=meetup.id)
+            mine = board.by_member.get(member.id) if member is not None and member.id else None
+            line = translate(
+                language,
+                "meetups.list.item",
+                number=meetup.id,
+                title=meetup.title,
+                when=view.short_when(meetup.starts_at, language=language, tz=tz),
+                place=meetup.place,
+                counts=view.counts_line(
+                    translate, board.counts, language=language, capacity=meetup.capacity
+                ),
+            )
+            if mine is not None:
+                line += Markup("\n") + translate(language, f"meetups.view.mine.{mine.status}")
+            lines.append(line)
+        lines.append(translate(language, "meetups.list.hint"))
+    return str(Markup("\n\n").join(lines))
+
+
+async def participants_text(
+    services: Services, *, meetup_id: int, language: str, coordinator: bool
+) -> str | None:
+    """None when there is no such (announced) meetup."""
+    translate, tz, now = services.translate, services.settings.tz, services.clock.now()
+    async with services.db.session() as session:
+        meetup = await store.get_meetup(session, meetup_id=meetup_id)
+        if meetup is None or meetup.status == MeetupStatus.DRAFT:
+            return None
+        rows = await store.rsvps_with_members(session, meetup_id=meetup_id)
+        board = Board([rsvp for rsvp, _ in rows])
+        audience = await audience_of(session, meetup=meetup, now=now) if coordinator else []
+    lines = [
+        view.details(translate, meetup, language=language, tz=tz),
+        view.counts_line(translate, board.counts, language=language, capacity=meetup.capacity),
+    ]
+    hidden = 0
+    for status in ORDER:
+        names = []
+        for rsvp, member in rows:
+            if rsvp.status != status:
+                continue
+            if coordinator or rsvp.name_visible:
+                names.append(view.name_of(member))
+            elif status != RsvpStatus.NO:
+                hidden += 1
+        if names:
+            lines.append(
+                translate(language, f"meetups.participants.{status}", names=", ".join(names))
+            )
+    if coordinator:
+        answered = {rsvp.member_id for rsvp, _ in rows}
+        silent = [view.name_of(member) for member in audience if member.id not in answered]
+        lines.append(
+            translate(
+                language,
+                "meetups.participants.silent",
+                count=len(silent),
+                names=", ".join(silent) or "–",
+            )
+        )
+    elif hidden:
+        lines.append(translate(language, "meetups.participants.hidden", count=hidden))
+    return str(Markup("\n").join(lines))
