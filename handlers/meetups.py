@@ -331,10 +331,9 @@ async def followup_reply(update: Update, context: BotContext, member: Member | N
     message = update.effective_message
     if member is None or message is None or message.reply_to_message is None:
         return False
-    async with context.services.db.session() as session:
-        meetup_id = await followup.asked_by_message(
-            session, chat_id=message.chat_id, message_id=message.reply_to_message.message_id
-        )
+    meetup_id = await followup.asked_by_message(
+        context.services, chat_id=message.chat_id, message_id=message.reply_to_message.message_id
+    )
     if meetup_id is None:
         return False
     await _save_followup(update, context, member, meetup_id)

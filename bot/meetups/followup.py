@@ -52,9 +52,10 @@ async def question_delivered(
         session.add(member)
 
 
-async def asked_by_message(session: AsyncSession, *, chat_id: int, message_id: int) -> int | None:
+async def asked_by_message(services: Services, *, chat_id: int, message_id: int) -> int | None:
     """The meetup whose follow-up question is the message `message_id` in the chat."""
-    row = await outbox_store.sent_as(session, chat_id=chat_id, message_id=message_id)
+    async with services.db.session() as session:
+        row = await outbox_store.sent_as(session, chat_id=chat_id, message_id=message_id)
     key = MeetupKey.decode(row.purpose_key) if row is not None else None
     if key is None or key.stage_name != StageKind.FOLLOWUP.value:
         return None
