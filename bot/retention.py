@@ -4,8 +4,9 @@ Runs at every start and then daily. What goes once it is older than the retentio
 the answers and participations of rounds that closed before it, the text of messages the bot
 sent (their purpose keys stay, so nothing is ever sent twice), spent invite links, and the
 whole record of members who blocked the bot that long ago (they can no longer use /forget),
-and polls that closed that long ago with all their votes; unfinished guided /poll drafts go
-after a day.
+polls that closed that long ago with all their votes, and broadcasts sent that long ago with
+their recipients' rows; unfinished guided /poll drafts and unsent broadcast previews go after a
+day.
 Profiles of members who still use the bot stay: they are what membership consists of.
 """
 
@@ -17,7 +18,9 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.purpose_keys import BROADCAST_PREFIX
 from bot.services import Services
+from storage import broadcasts as broadcast_store
 from storage import members as member_store
 from storage import polls as poll_store
 from storage import retention as store
@@ -35,6 +38,7 @@ class PurgeReport:
     members: int
     invites: int
     polls: int = 0
+    broadcasts: int = 0
 
 
 async def purge_expired(
@@ -53,15 +57,28 @@ async def purge_expired(
     polls = await poll_store.polls_closed_before(session, cutoff=cutoff)
     # A guided /poll nobody finished within a day is abandoned.
     await poll_store.delete_drafts_before(session, cutoff=now - DRAFT_LIFETIME)
-    report = PurgeReport(answers, len(round_ids), payloads, len(gone), invites, polls)
+    # Broadcasts sent that long ago go with their recipients' rows (ids may be reused: the
+    # keys must not stay behind); a preview nobody sent within a day is abandoned.
+    broadcast_ids = await broadcast_store.purge_before(
+        session, cutoff=cutoff, drafts_before=now - DRAFT_LIFETIME
+    )
+    for broadcast_id in broadcast_ids:
+        await broadcast_store.delete_settled_rows(
+            session, prefix=f"{BROADCAST_PREFIX}{broadcast_id}:"
+        )
+    report = PurgeReport(
+        answers, len(round_ids), payloads, len(gone), invites, polls, len(broadcast_ids)
+    )
     logger.info(
-        "retention_purge answers=%d rounds=%d payloads=%d members=%d invites=%d polls=%d",
+        "retention_purge answers=%d rounds=%d payloads=%d members=%d invites=%d polls=%d "
+        "broadcasts=%d",
         report.answers,
         report.rounds,
         report.payloads,
         report.members,
         report.invites,
         report.polls,
+        report.broadcasts,
     )
     return report
 

@@ -53,6 +53,7 @@ MENU: tuple[MenuCommand, ...] = (
     MenuCommand("questions", Audience.COORDINATOR),
     MenuCommand("digest", Audience.COORDINATOR),
     MenuCommand("poll", Audience.COORDINATOR),
+    MenuCommand("broadcast", Audience.COORDINATOR),
 )
 
 

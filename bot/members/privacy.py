@@ -11,6 +11,7 @@ from typing import Any
 from babel.dates import format_timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.broadcasts import report as broadcasts
 from bot.digest import withdrawal as digest
 from bot.members.callbacks import ForgetButton
 from bot.services import Services
@@ -118,12 +119,14 @@ def export_bytes(document: dict[str, Any]) -> bytes:
 
 
 async def erase(session: AsyncSession, *, services: Services, member: Member) -> None:
-    """Everything about the member goes, including digests still waiting to quote them.
+    """Everything about the member goes, including digests still waiting to quote them, and
+    their copies of broadcasts (a broadcast waiting only for them reports now).
 
     The caller commits: the erasure and the re-rendered digests land together or not at all.
     """
     await member_store.delete_member(session, member=member)
     await digest.withdraw_pending_after_erasure(session, services=services)
+    await broadcasts.queue_finished_reports(services, session)
 
 
 # ------------------------------------------------------------------------------ use cases
