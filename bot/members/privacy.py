@@ -205,4 +205,5 @@ async def forget(
         if member is not None:
             await erase(session, services=services, member=member)
         await session.commit()
+    services.outbox.wake()  # re-rendered digests, reports of broadcasts waiting on them
     return Forgotten(language, member is not None and member.is_coordinator)
