@@ -302,3 +302,46 @@ async def test_bad_input_says_how_to_do_it_right(bot: Harness) -> None:
     await carla.send("/broadcast jahrgang=2030 Hallo")
     await carla.expect("gerade niemand aktiv")
     assert await broadcasts(bot) == []
+
+
+async def test_forget_erases_a_recipients_copy_and_the_report_still_comes(bot: Harness) -> None:
+    carla = configured_coordinator(bot)
+    people = await alumni(bot)
+    summary = await preview(carla, "/broadcast jahrgang=2023 zeit=2h Treffen in Hamburg!", 3)
+    await carla.press("Senden")
+    await carla.wait_until(lambda: "ist geplant" in summary.text, "the confirmation")
+    ben = people["Ben"]
+    await ben.send("/forget")
+    await ben.expect("wirklich alles")
+    await ben.press("Ja, alles löschen")
+    await ben.expect("gelöscht")
+    keys = [row.purpose_key for row in await outbox_rows(bot, "broadcast:1:member:")]
+    assert keys == ["broadcast:1:member:3", "broadcast:1:member:5"]  # Ben's row went with him
+
+    await bot.clock.advance(dt.timedelta(hours=2))
+    report = await carla.expect("Zustellbericht für Rundnachricht #1")
+    assert "zugestellt: 2" in report.text
+    assert "haben ihre Daten inzwischen gelöscht: 1" in report.text
+    assert not any("Treffen" in m.text for m in ben.messages)
+
+
+async def test_retention_purges_old_broadcasts_with_their_rows(bot: Harness) -> None:
+    carla = configured_coordinator(bot)
+    await alumni(bot)
+    for command in ("/broadcast Alte Nachricht", "/broadcast Neue Nachricht"):
+        summary = await preview(carla, command, 4)
+        await carla.press("Senden")
+        await carla.expect("Zustellbericht")
+        assert "geht jetzt" in summary.text
+    await preview(carla, "/broadcast Nie gesendet", 4)
+    long_ago = bot.clock.now() - dt.timedelta(days=800)
+    async with bot.services.db.write() as session:
+        old, _new, draft = await broadcasts(bot)
+        for row, field in ((old, "confirmed_at"), (draft, "created_at")):
+            setattr(row, field, long_ago)
+            session.add(row)
+        await session.commit()
+    await bot.restart()  # the purge runs at start (RETENTION: 730 days)
+    assert [b.text for b in await broadcasts(bot)] == ["Neue Nachricht"]
+    assert await outbox_rows(bot, "broadcast:1:") == []
+    assert len(await outbox_rows(bot, "broadcast:2:")) == 5  # four copies and the report
