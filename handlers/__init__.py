@@ -164,10 +164,11 @@ def _register_broadcasts(application: AlumniApplication) -> None:
     """/broadcast (issue 13): guarded inside, so non-coordinators are refused everywhere; the
     report once the last recipient's row is settled. Scheduled broadcasts wait in the outbox
     (`not_before`), so there is no job to arm."""
-    application.add_handler(CommandHandler("broadcast", broadcasts_handler.broadcast_command))
-    application.add_handler(
-        CallbackQueryHandler(broadcasts_handler.on_button, pattern=broadcast_buttons.PATTERN)
-    )
+    # coordinator_only returns an Awaitable-typed callback; PTB's stubs want a Coroutine.
+    command: Any = broadcasts_handler.broadcast_command
+    button: Any = broadcasts_handler.on_button
+    application.add_handler(CommandHandler("broadcast", command))
+    application.add_handler(CallbackQueryHandler(button, pattern=broadcast_buttons.PATTERN))
     services = application.services
     outbox = services.outbox
     outbox.still_wanted[purpose_keys.BROADCAST_PREFIX] = broadcast_report.still_wanted

@@ -13,9 +13,8 @@ from bot.broadcasts import compose, report, view
 from bot.broadcasts.buttons import BroadcastAction, BroadcastButton
 from bot.broadcasts.compose import Answer, Refused
 from bot.broadcasts.syntax import Problem, is_help, parse_command
-from bot.members.roles import may_coordinate
 from bot.numbers import parse_number
-from handlers.common import language_of, reply, send_replies, send_text
+from handlers.common import coordinator_only, language_of, reply, send_replies, send_text
 from handlers.context import BotContext
 from handlers.polls import command_arguments
 
@@ -30,14 +29,12 @@ PRESS_TOASTS = {
 }
 
 
+@coordinator_only
 async def broadcast_command(update: Update, context: BotContext) -> None:
     """`/broadcast [jahrgang=…] [region=…] [zeit=…] Text` shows a preview with "Senden";
     `/broadcast status N` shows how broadcast N went; coordinators only, everywhere."""
-    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
-    if message is None or chat is None or user is None:
-        return
-    if not await may_coordinate(context.services, telegram_id=user.id):
-        await reply(update, context, "refusal.not_coordinator")
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
         return
     text = command_arguments(message.text or "")
     words = text.split()
@@ -104,15 +101,15 @@ def _problems(context: BotContext, language: str, problems: list[Problem], typed
     return Markup("\n").join(lines)
 
 
+@coordinator_only
 async def on_button(update: Update, context: BotContext) -> None:
     """ "Senden" queues the broadcast (once, however often pressed); "Abbrechen" drops it."""
     query, user = update.callback_query, update.effective_user
     if query is None or user is None or query.data is None:
         return
     pressed = BroadcastButton.decode(query.data)
-    if pressed is None or not await may_coordinate(context.services, telegram_id=user.id):
+    if pressed is None:
         await query.answer()
-        await reply(update, context, "refusal.not_coordinator")
         return
     services = context.services
     language = await language_of(update, context)

@@ -317,11 +317,15 @@ async def test_forget_erases_a_recipients_copy_and_the_report_still_comes(bot: H
     await ben.expect("gelöscht")
     keys = [row.purpose_key for row in await outbox_rows(bot, "broadcast:1:member:")]
     assert keys == ["broadcast:1:member:3", "broadcast:1:member:5"]  # Ben's row went with him
+    await people["Cleo"].send("/pause")
+    await people["Cleo"].expect("Du machst Pause")
 
     await bot.clock.advance(dt.timedelta(hours=2))
     report = await carla.expect("Zustellbericht für Rundnachricht #1")
-    assert "zugestellt: 2" in report.text
+    assert "zugestellt: 1" in report.text
+    assert "nicht gesendet, weil inzwischen pausiert oder abgemeldet: 1" in report.text
     assert "haben ihre Daten inzwischen gelöscht: 1" in report.text
+    assert [m.text for m in people["Cleo"].messages if "Treffen" in m.text] == []
     assert not any("Treffen" in m.text for m in ben.messages)
 
 

@@ -68,6 +68,8 @@ def preview(
             BroadcastButton(BroadcastAction.CANCEL, broadcast.id).encode(),
         ),
     ]
+    if services.settings.quiet is not None:
+        summary += translate(language, "broadcasts.preview.quiet")
     return [Reply(rendered(broadcast)), Reply(str(summary), [buttons])]
 
 
