@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Sequence
 
-from sqlmodel import and_, col, delete, or_, select
+from sqlmodel import and_, col, delete, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.tables import Broadcast, BroadcastStatus, DeliveryStatus, Member, OutboxMessage
@@ -48,8 +47,15 @@ async def copies(session: AsyncSession, *, prefix: str) -> Sequence[OutboxMessag
     return result.all()
 
 
-async def status_counts(session: AsyncSession, *, prefix: str) -> Counter[str]:
-    return Counter(str(row.status) for row in await copies(session, prefix=prefix))
+async def unsettled_count(session: AsyncSession, *, prefix: str) -> int:
+    """How many rows under `prefix` are still queued or in flight (cheap: asked per settle)."""
+    result = await session.exec(
+        select(func.count(col(OutboxMessage.id))).where(
+            col(OutboxMessage.purpose_key).startswith(prefix),
+            col(OutboxMessage.status).in_(UNSETTLED),
+        )
+    )
+    return int(result.one())
 
 
 async def awaiting_report(session: AsyncSession) -> Sequence[Broadcast]:

@@ -31,7 +31,3 @@ class Tally:
         """Recipients who erased their data (/forget) since: their rows went with them."""
         counted = self.delivered + self.unreachable + self.failed + self.waiting + self.withdrawn
         return max(0, self.recipients - counted)
-
-    @property
-    def done(self) -> bool:
-        return self.waiting == 0

@@ -60,10 +60,11 @@ async def queue_finished_reports(services: Services, session: AsyncSession) -> i
     report is not queued yet; in the caller's transaction (it commits). Returns how many."""
     queued = 0
     for broadcast in await store.awaiting_report(session):
-        counted = await tally(session, broadcast)
-        if not counted.done:
-            continue
         assert broadcast.id is not None
+        prefix = BroadcastKey.recipients_prefix(broadcast.id)
+        if await store.unsettled_count(session, prefix=prefix):
+            continue
+        counted = await tally(session, broadcast)
         coordinator = await member_store.get_member(session, telegram_id=broadcast.created_by)
         language = services.translate.language_for(coordinator.language if coordinator else None)
         cohort_name = await audience.cohort_name(session, broadcast)
