@@ -277,3 +277,42 @@ class MeetupKey:
     def decode(cls, key: str) -> MeetupKey | None:
         match = _MEETUP_KEY.fullmatch(key)
         return cls(int(match[1]), match[2], match[3]) if match else None
+
+
+# ------------------------------------------------------------------------------- broadcasts
+#
+#     broadcast:<broadcast id>:member:<member id>   the broadcast in one recipient's chat
+#     broadcast:<broadcast id>:report               the delivery report to its coordinator
+
+BROADCAST_PREFIX = "broadcast:"
+_BROADCAST_KEY = re.compile(r"broadcast:([0-9]+):(?:member:([0-9]+)|(report))")
+
+
+@dataclass(frozen=True)
+class BroadcastKey:
+    """One message of a broadcast: a recipient's copy (`member_id`), or the report (None)."""
+
+    broadcast_id: int
+    member_id: int | None = None
+
+    @classmethod
+    def report(cls, broadcast_id: int) -> BroadcastKey:
+        return cls(broadcast_id, None)
+
+    @staticmethod
+    def recipients_prefix(broadcast_id: int) -> str:
+        """What the keys of all recipients' copies of one broadcast start with."""
+        return f"{BROADCAST_PREFIX}{broadcast_id}:member:"
+
+    def encode(self) -> str:
+        if self.member_id is None:
+            return f"{BROADCAST_PREFIX}{self.broadcast_id}:report"
+        return f"{self.recipients_prefix(self.broadcast_id)}{self.member_id}"
+
+    @classmethod
+    def decode(cls, key: str) -> BroadcastKey | None:
+        match = _BROADCAST_KEY.fullmatch(key)
+        if match is None:
+            return None
+        member = int(match[2]) if match[2] is not None else None
+        return cls(int(match[1]), member)

@@ -20,6 +20,8 @@ from telegram.ext import (
 )
 
 from bot import purpose_keys
+from bot.broadcasts import buttons as broadcast_buttons
+from bot.broadcasts import report as broadcast_report
 from bot.checkin import buttons as checkin_buttons
 from bot.meetups import buttons as meetup_buttons
 from bot.meetups import followup as meetup_followup
@@ -29,6 +31,7 @@ from bot.members import reachability
 from bot.polls import draft as poll_draft
 from bot.polls import reminders as poll_reminders
 from bot.polls import votes as poll_votes
+from handlers import broadcasts as broadcasts_handler
 from handlers import checkin as checkin_handler
 from handlers import coordinators, edits, errors, groups, members, profile, start
 from handlers import digest as digest_handler
@@ -58,6 +61,7 @@ def register_handlers(application: AlumniApplication) -> None:
     _register_rounds(application)
     _register_polls(application)
     _register_meetups(application)
+    _register_broadcasts(application)
     # --- the same member commands written in a group: point to the private chat
     application.add_handler(
         CommandHandler(start.PRIVATE_COMMANDS, start.in_private_please, filters=~PRIVATE)
@@ -181,6 +185,24 @@ def _register_meetups(application: AlumniApplication) -> None:
     )
 
 
+def _register_broadcasts(application: AlumniApplication) -> None:
+    """/broadcast (issue 12): guarded inside, so non-coordinators are refused everywhere; the
+    report once the last recipient's row is settled. Scheduled broadcasts wait in the outbox
+    (`not_before`), so there is no job to arm."""
+    # coordinator_only returns an Awaitable-typed callback; PTB's stubs want a Coroutine.
+    command: Any = broadcasts_handler.broadcast_command
+    button: Any = broadcasts_handler.on_button
+    application.add_handler(CommandHandler("broadcast", command))
+    application.add_handler(CallbackQueryHandler(button, pattern=broadcast_buttons.PATTERN))
+    services = application.services
+    outbox = services.outbox
+    outbox.still_wanted[purpose_keys.BROADCAST_PREFIX] = broadcast_report.still_wanted
+    outbox.settled_hooks[purpose_keys.BROADCAST_PREFIX] = functools.partial(
+        broadcast_report.row_settled, services
+    )
+    outbox.unreachable_hooks.append(functools.partial(broadcast_report.chat_unreachable, services))
+
+
 async def on_startup(application: AlumniApplication) -> None:
     """Re-arm what lives in the database (schedules, pending deliveries) after a (re)start."""
     await coordinators.publish_menus_on_startup(application)
@@ -188,6 +210,7 @@ async def on_startup(application: AlumniApplication) -> None:
     await retention_handler.arm(application)
     await polls_handler.arm(application)
     await meetups_handler.arm(application)
+    await broadcast_report.catch_up(application.services)
 
     async def on_clock_changed() -> None:
         """Time jumped ahead (tests, the demo): what fell due meanwhile is caught up as after

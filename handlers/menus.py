@@ -55,6 +55,7 @@ MENU: tuple[MenuCommand, ...] = (
     MenuCommand("digest", Audience.COORDINATOR),
     MenuCommand("poll", Audience.COORDINATOR),
     MenuCommand("meetup", Audience.COORDINATOR),
+    MenuCommand("broadcast", Audience.COORDINATOR),
 )
 
 

@@ -234,18 +234,18 @@ async def delete_member_data(session: AsyncSession, *, member_id: int) -> None:
     await session.exec(delete(MeetupCopy).where(col(MeetupCopy.member_id) == member_id))
 
 
-async def delete_meetups_before(session: AsyncSession, *, cutoff: dt.datetime) -> int:
-    """Meetups that took place before `cutoff`, with everything hanging on them."""
+async def delete_meetups_before(session: AsyncSession, *, cutoff: dt.datetime) -> list[int]:
+    """Meetups that took place before `cutoff`, with everything hanging on them; their ids."""
     result = await session.exec(select(Meetup.id).where(col(Meetup.starts_at) < cutoff))
     ids = [meetup_id for meetup_id in result.all() if meetup_id is not None]
     if not ids:
-        return 0
+        return []
     await session.exec(delete(MeetupRsvp).where(col(MeetupRsvp.meetup_id).in_(ids)))
     await session.exec(delete(MeetupFeedback).where(col(MeetupFeedback.meetup_id).in_(ids)))
     await session.exec(delete(MeetupCopy).where(col(MeetupCopy.meetup_id).in_(ids)))
     await session.exec(delete(MeetupStage).where(col(MeetupStage.meetup_id).in_(ids)))
     await session.exec(delete(Meetup).where(col(Meetup.id).in_(ids)))
-    return len(ids)
+    return ids
 
 
 async def drafts_before(session: AsyncSession, *, cutoff: dt.datetime) -> int:

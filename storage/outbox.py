@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlmodel import col, func, select, update
+from sqlmodel import col, delete, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.tables import DeliveryStatus, OutboxMessage
@@ -183,3 +183,15 @@ async def sent_as(session: AsyncSession, *, chat_id: int, message_id: int) -> Ou
         )
     )
     return result.first()
+
+
+async def delete_settled_rows(session: AsyncSession, *, prefix: str) -> None:
+    """Outbox rows under `prefix` that are done with (sent, failed, unreachable, withdrawn)."""
+    await session.exec(
+        delete(OutboxMessage).where(
+            col(OutboxMessage.purpose_key).startswith(prefix),
+            col(OutboxMessage.status).not_in(
+                (DeliveryStatus.PENDING, DeliveryStatus.RESERVED, DeliveryStatus.SENDING)
+            ),
+        )
+    )

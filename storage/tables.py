@@ -490,3 +490,38 @@ class MeetupFeedback(SQLModel, table=True):
     text: str = Field(sa_type=Text)
     themes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: dt.datetime = _created_at()
+
+
+# --------------------------------------------------------------------------------------------
+# Broadcasts (migration 0008): a coordinator's message to a segment of the active members.
+# Each recipient's delivery is the broadcast's outbox row (`broadcast:<id>:member:<id>`).
+# --------------------------------------------------------------------------------------------
+
+
+class BroadcastStatus(StrEnum):
+    DRAFT = "draft"  # previewed, waiting for "Senden"
+    CONFIRMED = "confirmed"  # queued for its recipients (now or at `send_at`)
+    CANCELLED = "cancelled"
+
+
+class Broadcast(SQLModel, table=True):
+    """One `/broadcast`: its text, segment and time; stored at the preview so a restart before
+    "Senden" loses nothing."""
+
+    __tablename__ = "broadcast"
+
+    id: int | None = Field(default=None, primary_key=True)
+    text: str = Field(sa_type=Text)
+    cohort_id: int | None = Field(default=None, foreign_key="cohort.id", ondelete="SET NULL")
+    region: str | None = Field(default=None, max_length=120)
+    send_at: dt.datetime | None = _timestamp()  # None: at once
+    status: str = Field(default=BroadcastStatus.DRAFT, max_length=16, index=True)
+    created_by: int = _telegram_id()
+    chat_id: int = _telegram_id()  # the coordinator's chat: preview and report go there
+    # The command that asked for it ("<chat>:<message>"): a redelivered command makes no second.
+    request_key: str = Field(max_length=64, unique=True)
+    recipients: int = 0  # fixed at confirmation
+    created_at: dt.datetime = _created_at()
+    confirmed_at: dt.datetime | None = _timestamp()
+    cancelled_at: dt.datetime | None = _timestamp()
+    report_queued_at: dt.datetime | None = _timestamp()

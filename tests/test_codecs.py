@@ -99,3 +99,21 @@ def test_dialogue_state_round_trip_and_junk() -> None:
     for junk in (None, "", "checkin", "checkin:x", "checkin:7:edit", "checkin:7:edit:x",
                  "checkin:7:change:31", "profile:region:onboarding"):  # fmt: skip
         assert CheckinState.decode(junk) is None
+
+
+def test_broadcast_keys_and_buttons_round_trip() -> None:
+    from bot.broadcasts.buttons import BroadcastAction, BroadcastButton
+    from bot.purpose_keys import BroadcastKey
+
+    copy = BroadcastKey(3, member_id=42)
+    assert copy.encode() == "broadcast:3:member:42"
+    assert copy.encode().startswith(BroadcastKey.recipients_prefix(3))
+    assert not BroadcastKey(31, 1).encode().startswith(BroadcastKey.recipients_prefix(3))
+    assert BroadcastKey.decode(copy.encode()) == copy
+    report = BroadcastKey.report(3)
+    assert report.encode() == "broadcast:3:report"
+    assert BroadcastKey.decode(report.encode()) == report
+    assert BroadcastKey.decode("broadcast:3:member:") is None
+    button = BroadcastButton(BroadcastAction.SEND, 7)
+    assert button.encode() == "bc:send:7" and BroadcastButton.decode("bc:send:7") == button
+    assert BroadcastButton.decode("bc:sent:7") is None

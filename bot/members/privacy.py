@@ -11,6 +11,7 @@ from typing import Any
 from babel.dates import format_timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.broadcasts import report as broadcasts
 from bot.digest import withdrawal as digest
 from bot.meetups import rsvp as meetup_rsvp
 from bot.members.callbacks import ForgetButton
@@ -146,7 +147,8 @@ def export_bytes(document: dict[str, Any]) -> bytes:
 
 
 async def erase(session: AsyncSession, *, services: Services, member: Member) -> None:
-    """Everything about the member goes, including digests still waiting to quote them.
+    """Everything about the member goes, including digests still waiting to quote them, and
+    their copies of broadcasts (a broadcast waiting only for them reports now).
 
     The caller commits: the erasure and the re-rendered digests land together or not at all.
     """
@@ -154,6 +156,7 @@ async def erase(session: AsyncSession, *, services: Services, member: Member) ->
     await meetup_rsvp.withdraw_member(services, session, member_id=member.id)
     await member_store.delete_member(session, member=member)
     await digest.withdraw_pending_after_erasure(session, services=services)
+    await broadcasts.queue_finished_reports(services, session)
 
 
 # ------------------------------------------------------------------------------ use cases
@@ -236,4 +239,5 @@ async def forget(
         if member is not None:
             await erase(session, services=services, member=member)
         await session.commit()
+    services.outbox.wake()  # re-rendered digests, reports of broadcasts waiting on them
     return Forgotten(language, member is not None and member.is_coordinator)
