@@ -3,7 +3,7 @@
     .venv/bin/python bench/broadcast.py [--members 1000] [--rate 80]
 
 The sandbox enforces an overall rate R (scaled from Telegram's 30/s so a run takes seconds;
-the default 80/s stays below what the outbox itself manages here, about 100/s: two committed
+the default 80/s stays below what the outbox itself manages here, 100-170/s: two committed
 transactions per message, which its crash guarantees need) and Telegram's per-private-chat
 limit (a burst of 3, then 1/s). The real bot (Application via the sandbox harness, settings at
 R) delivers one queued message to every member. Three runs:
