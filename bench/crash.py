@@ -28,7 +28,8 @@ from pathlib import Path
 from sqlmodel import select
 
 from sandbox.driver import Person, World
-from sandbox.server import SandboxLimits, SandboxServer
+from sandbox.limits import SandboxLimits
+from sandbox.server import SandboxServer
 from storage.db import Database
 from storage.tables import Answer, Cohort, Member, RoundQuestion
 from storage.types import utcnow
@@ -158,7 +159,11 @@ async def main(members: int, kills: int, seed: int) -> None:
     rng = random.Random(seed)
     workdir = Path(tempfile.mkdtemp(prefix="crash-bench-"))
     database_url = f"sqlite+aiosqlite:///{workdir / 'alumni.db'}"
-    limits = SandboxLimits(messages_per_second=10_000, group_messages_per_minute=10_000)
+    limits = SandboxLimits(
+        messages_per_second=10_000,
+        group_messages_per_minute=10_000,
+        private_chat_messages_per_second=0,  # replies to answers are not paced
+    )
     async with SandboxServer(limits=limits) as sandbox:
         world = World(sandbox)
         people = [world.user(f"Alum{i:02d}") for i in range(members)]

@@ -135,6 +135,10 @@ class Settings(BaseSettings):
     # Delivery pacing: Telegram allows about 30 messages/s overall and 20/min per group.
     send_rate_per_second: float = Field(default=25.0, gt=0)
     group_messages_per_minute: int = Field(default=20, gt=0)
+    # Per private chat (Telegram: about one a second, short bursts allowed): the outbox sends
+    # up to `send_chat_burst` at once, then one per `send_chat_interval`; 0s = no pacing.
+    send_chat_interval: Duration = dt.timedelta(seconds=1)
+    send_chat_burst: int = Field(default=3, ge=1)
     send_max_attempts: int = Field(default=5, ge=1)
     send_retry_backoff: Duration = dt.timedelta(seconds=2)
     request_timeout: Duration = dt.timedelta(seconds=20)
@@ -220,6 +224,13 @@ class Settings(BaseSettings):
     def _meetup_span(cls, value: str) -> str:
         parse_optional_span(value)
         return value.strip()
+
+    @field_validator("send_chat_interval")
+    @classmethod
+    def _pacing_interval(cls, value: dt.timedelta) -> dt.timedelta:
+        if value < dt.timedelta(0) or value > dt.timedelta(minutes=1):
+            raise ValueError("expected a pause between 0s and 60s, such as 1s")
+        return value
 
     @field_validator("retention")
     @classmethod

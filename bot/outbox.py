@@ -1,9 +1,12 @@
 """One database-backed delivery path for everything the bot sends on its own.
 
 Features *enqueue* rows (in their own transaction, next to the domain change that causes them);
-the worker delivers them. Pacing and `retry_after` come from PTB's AIORateLimiter on the bot (a
-429 that outlasts its retries reschedules the row); server errors and timeouts are retried with
-exponential backoff; 403 marks the chat unreachable; group migrations are followed.
+the worker delivers them. The overall and per-group pacing and `retry_after` come from the rate
+limiter on the bot (`handlers.rate_limit`; a 429 that outlasts its retries reschedules the
+row); the per-private-chat pacing is the outbox's own (`bot.pacing`): a chat that has had its
+burst waits in the queue, without holding up other chats. Server errors and timeouts are
+retried with exponential backoff; 403 marks the chat unreachable; group migrations are
+followed.
 
 What holds, exactly (the one place that says it):
 - A purpose key is queued at most once: enqueuing the same key again does nothing.
@@ -39,6 +42,7 @@ from typing import Any
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Delivered, Failed, Migrated, RetryAfter, Sender, Unreachable
+from bot.pacing import ChatPacer
 from bot.ui import Keyboard, keyboard_as_api
 from storage import chats as chat_store
 from storage import outbox as store
@@ -106,6 +110,14 @@ class Outbox:
     _cycle_done: asyncio.Condition = field(default_factory=asyncio.Condition)
     _task: asyncio.Task[None] | None = None
     _stopping: bool = False
+    # Kept per outbox (not per start): a restart does not forget what a chat just received.
+    pacer: ChatPacer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pacer = ChatPacer(
+            burst=self.settings.send_chat_burst,
+            interval=self.settings.send_chat_interval.total_seconds(),
+        )
 
     # ---------------------------------------------------------------- enqueue
 
@@ -281,6 +293,11 @@ class Outbox:
             if self._stopping:
                 await self._release(rows[index:], not_before=None)
                 return
+            pause = self._pause_for(row.chat_id)
+            if pause is not None:
+                # Back to the queue, not a sleep: other chats go on meanwhile.
+                await self._release(rows[index:], not_before=self.clock.now() + pause)
+                return
             rest = rows[index + 1 :]
             hold = await self._deliver(row, rest)
             if hold is _CHAT_DONE:
@@ -303,9 +320,13 @@ class Outbox:
             await session.commit()
         if not began:  # withdrawn or erased since it was reserved
             return None
-        outcome = await self.sender.send(
-            chat_id=row.chat_id, method=row.method, payload=row.payload
-        )
+        try:
+            outcome = await self.sender.send(
+                chat_id=row.chat_id, method=row.method, payload=row.payload
+            )
+        finally:
+            if _is_private(row.chat_id):
+                self.pacer.sent(row.chat_id)
         match outcome:
             case Delivered(message_id=message_id):
                 await self._finish(row, DeliveryStatus.SENT, message_id=message_id,
@@ -332,6 +353,16 @@ class Outbox:
             case Failed(reason=reason):
                 await self._finish(row, DeliveryStatus.FAILED, error=reason)
         return None
+
+    def _pause_for(self, chat_id: int) -> dt.timedelta | None:
+        """How long a private chat must wait for its next message; None: send now.
+
+        Groups have no such pause here: their 20 a minute is the rate limiter's.
+        """
+        if not _is_private(chat_id):
+            return None
+        seconds = self.pacer.wait(chat_id)
+        return dt.timedelta(seconds=seconds) if seconds > 0 else None
 
     async def _release(self, rows: list[OutboxMessage], *, not_before: dt.datetime | None) -> None:
         """Give claimed but unattempted rows back to the queue, as if never claimed."""
@@ -428,6 +459,11 @@ class Outbox:
             await session.commit()
         logger.info("outbox_chat_migrated old=%s new=%s", row.chat_id, new_chat_id)
         self.wake()
+
+
+def _is_private(chat_id: int) -> bool:
+    """Private chats have the user's (positive) id; groups and channels negative ones."""
+    return chat_id > 0
 
 
 def _ids(rows: list[OutboxMessage]) -> list[int]:

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.checkin.resume import resume_interrupted
 from bot.clock import Clock
@@ -26,6 +26,7 @@ from bot.services import Services
 from handlers.context import AlumniApplication, BotContext
 from handlers.intake import Intake
 from handlers.menus import publish_coordinator_menu, publish_member_menu
+from handlers.rate_limit import WindowRateLimiter
 from handlers.sender import TelegramSender
 from handlers.update_order import PerChatUpdateProcessor
 from storage.db import Database
@@ -66,15 +67,7 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Alum
         .base_file_url(settings.bot_api_base_url.replace("/bot", "/file/bot"))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
         .context_types(ContextTypes(context=BotContext))
-        .rate_limiter(
-            AIORateLimiter(
-                overall_max_rate=settings.send_rate_per_second,
-                overall_time_period=1,
-                group_max_rate=settings.group_messages_per_minute,
-                group_time_period=60,
-                max_retries=3,
-            )
-        )
+        .rate_limiter(rate_limiter(settings))
         .connect_timeout(timeout)
         .read_timeout(timeout)
         .write_timeout(timeout)
@@ -90,6 +83,21 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> Alum
     assert isinstance(application, AlumniApplication)
     register_handlers(application)
     return application
+
+
+def rate_limiter(settings: Settings) -> WindowRateLimiter:
+    """Never more than SEND_RATE_PER_SECOND in any second, GROUP_MESSAGES_PER_MINUTE per group
+    in any minute; a `retry_after` from Telegram is waited out and the call tried again."""
+    rate = settings.send_rate_per_second
+    # A fractional rate becomes whole calls over a matching period (25.5/s: 25 per 0.98s).
+    calls = max(1, int(rate))
+    return WindowRateLimiter(
+        overall_max_rate=calls,
+        overall_time_period=calls / rate,
+        group_max_rate=settings.group_messages_per_minute,
+        group_time_period=60,
+        max_retries=3,
+    )
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]

@@ -13,10 +13,14 @@ from bot.services import Services
 from handlers.app import build_application, running
 from handlers.context import AlumniApplication
 from sandbox.driver import World
-from sandbox.server import SandboxLimits, SandboxServer
+from sandbox.limits import SandboxLimits
+from sandbox.server import SandboxServer
 
-# Generous limits so ordinary tests never meet flood control; tests about it lower them.
-FAST_LIMITS = SandboxLimits(messages_per_second=10_000, group_messages_per_minute=10_000)
+# Generous limits so ordinary tests never meet flood control (no per-chat limit at all: the
+# bot's direct replies are not paced); tests about it lower them.
+FAST_LIMITS = SandboxLimits(
+    messages_per_second=10_000, group_messages_per_minute=10_000, private_chat_messages_per_second=0
+)
 
 
 def sandbox_settings(server: SandboxServer, database_path: Path, **overrides: Any) -> Settings:
@@ -29,6 +33,8 @@ def sandbox_settings(server: SandboxServer, database_path: Path, **overrides: An
         "default_language": "de",
         "send_rate_per_second": 10_000,
         "group_messages_per_minute": 10_000,
+        # Per-chat pacing stays on, scaled down: the path is exercised, tests stay fast.
+        "send_chat_interval": dt.timedelta(milliseconds=10),
         "request_timeout": dt.timedelta(seconds=5),
         "send_retry_backoff": dt.timedelta(milliseconds=50),
         "poll_timeout": dt.timedelta(seconds=10),

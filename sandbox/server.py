@@ -22,6 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
+from sandbox.limits import FloodControl, FloodLog, SandboxLimits, TooManyRequests
 from sandbox.telegram_html import EntityParseError, plain_text, utf16_length
 
 logger = logging.getLogger(__name__)
@@ -78,19 +79,6 @@ class VoteRefused(AssertionError):
 
 class PollClosed(VoteRefused):
     """The poll is closed (stopped by the bot, or its close moment has passed)."""
-
-
-@dataclass
-class SandboxLimits:
-    """Telegram's flood limits; benchmarks and tests scale them.
-
-    Beyond a limit a sending call is answered with 429 and `retry_after_seconds` (Telegram
-    answers whole seconds; the real value varies, a constant keeps tests predictable).
-    """
-
-    messages_per_second: float = 30.0
-    group_messages_per_minute: int = 20
-    retry_after_seconds: int = 1
 
 
 @dataclass
@@ -179,6 +167,7 @@ class _Fault:
     status: int = 500
     description: str = "Internal Server Error"
     methods: set[str] | None = None
+    retry_after: int | None = None  # for an injected 429
 
 
 class SandboxServer:
@@ -244,8 +233,8 @@ class SandboxServer:
         self._group_ids = itertools.count(1)
         self._changed = asyncio.Condition()
         self._faults: list[_Fault] = []
-        self._sent_times: deque[float] = deque()
-        self._group_sent_times: dict[int, deque[float]] = {}
+        # Flood control and its record of every message accepted and every 429 answered.
+        self.flood = FloodControl()
         self._closing = asyncio.Event()
         self._hang_release = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -389,9 +378,18 @@ class SandboxServer:
         status: int = 500,
         description: str = "Internal Server Error",
         methods: set[str] | None = None,
+        retry_after: int | None = None,
     ) -> None:
-        """The next `count` calls (of `methods`, default any but getUpdates) fail with `status`."""
-        self._faults.extend(_Fault("error", status, description, methods) for _ in range(count))
+        """The next `count` calls (of `methods`, default any but getUpdates) fail with `status`.
+
+        A 429 carries `retry_after` (default: the limits' first answer) and is logged in
+        `flood.log` like one flood control answered.
+        """
+        if status == 429 and retry_after is None:
+            retry_after = self.limits.retry_after_seconds
+        self._faults.extend(
+            _Fault("error", status, description, methods, retry_after) for _ in range(count)
+        )
 
     def hang_next(self, count: int = 1, *, methods: set[str] | None = None) -> None:
         """The next `count` calls never answer (until the client gives up)."""
@@ -441,9 +439,9 @@ class SandboxServer:
             handler = self._handlers.get(method)
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
-            await self._apply_faults(method)
+            await self._apply_faults(method, params)
             if method in SENDING_METHODS:
-                self._check_flood(params)
+                self._check_flood(method, params)
             result = await handler(params)
         except ApiError as error:
             self.rejected.append((method, error))
@@ -485,7 +483,7 @@ class SandboxServer:
                     params[key] = value
         return params
 
-    async def _apply_faults(self, method: str) -> None:
+    async def _apply_faults(self, method: str, params: dict[str, Any]) -> None:
         for index, fault in enumerate(self._faults):
             applies = method in fault.methods if fault.methods else method != "getUpdates"
             if not applies:
@@ -504,28 +502,28 @@ class SandboxServer:
                     for end in ends:
                         end.cancel()
                 raise ApiError(504, "Gateway Timeout")
+            if fault.retry_after is not None:
+                chat_id = self._int(params, "chat_id", 0)
+                self.flood.record_injected(method, chat_id, fault.retry_after)
+                raise ApiError(fault.status, fault.description, {"retry_after": fault.retry_after})
             raise ApiError(fault.status, fault.description)
 
-    def _check_flood(self, params: dict[str, Any]) -> None:
-        now = time.monotonic()
-        while self._sent_times and now - self._sent_times[0] >= 1.0:
-            self._sent_times.popleft()
-        if len(self._sent_times) >= self.limits.messages_per_second:
-            raise self._too_many()
+    def _check_flood(self, method: str, params: dict[str, Any]) -> None:
         chat_id = self._chat_id(params)
-        group_times = None
-        if chat_id < 0:
-            group_times = self._group_sent_times.setdefault(chat_id, deque())
-            while group_times and now - group_times[0] >= 60.0:
-                group_times.popleft()
-            if len(group_times) >= self.limits.group_messages_per_minute:
-                raise self._too_many()
-            group_times.append(now)
-        self._sent_times.append(now)
+        chat = self.chats.get(chat_id)
+        private = chat is not None and chat.type == "private"
+        try:
+            self.flood.check(self.limits, method=method, chat_id=chat_id, private=private)
+        except TooManyRequests as refused:
+            retry = refused.retry_after
+            raise ApiError(
+                429, f"Too Many Requests: retry after {retry}", {"retry_after": retry}
+            ) from None
 
-    def _too_many(self) -> ApiError:
-        retry = self.limits.retry_after_seconds
-        return ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
+    @property
+    def flood_log(self) -> FloodLog:
+        """Every message flood control accepted and every 429 the sandbox answered."""
+        return self.flood.log
 
     # ---------------------------------------------------------------- parameter helpers
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from sandbox.harness import FAST_LIMITS, Harness, sandbox_settings
-from sandbox.server import SandboxLimits, SandboxServer
+from sandbox.limits import SandboxLimits
+from sandbox.server import SandboxServer
 from storage.db import Database
 
 COORDINATOR_ID = 900_001  # the sandbox user created by the `coordinator` fixture gets this id

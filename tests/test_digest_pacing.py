@@ -7,7 +7,7 @@ import pytest
 from outbox_steps import settled_rows
 
 from sandbox.harness import Harness
-from sandbox.server import SandboxLimits
+from sandbox.limits import SandboxLimits
 from storage.tables import DeliveryStatus
 
 

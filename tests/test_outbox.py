@@ -18,7 +18,7 @@ from bot.outbox import Outbox, document_payload, message_payload
 from bot.ui import Button
 from sandbox.driver import Person
 from sandbox.harness import Harness
-from sandbox.server import SandboxLimits
+from sandbox.limits import SandboxLimits
 from storage import chats as chat_store
 from storage import outbox as store
 from storage.db import Database

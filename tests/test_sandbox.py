@@ -44,7 +44,8 @@ from telegram.request import HTTPXRequest
 from bot.clock import Clock
 from sandbox.driver import PollClosed, VoteRefused, World
 from sandbox.harness import Harness
-from sandbox.server import SandboxLimits, SandboxServer
+from sandbox.limits import FloodControl, SandboxLimits, TooManyRequests
+from sandbox.server import SandboxServer
 
 NOW = 1_800_000_000.0  # a fixed Telegram "now" for tests about time windows
 
@@ -332,9 +333,7 @@ async def test_poll_settings_and_telegrams_defaults(
 
 
 async def test_flood_limits_answer_429_with_retry_after() -> None:
-    limits = SandboxLimits(
-        messages_per_second=3, group_messages_per_minute=2, retry_after_seconds=7
-    )
+    limits = SandboxLimits(messages_per_second=3, retry_after_seconds=7)
     async with (
         SandboxServer(limits=limits) as server,
         Bot(server.token, base_url=server.base_url) as tg,
@@ -349,18 +348,106 @@ async def test_flood_limits_answer_429_with_retry_after() -> None:
             await tg.send_message(people[3].id, "einer zu viel")
         assert overall.value.retry_after == 7
 
+        # Right behind the 429 (on its way before the client could know): the same wait.
         wire = await raw(server, "sendMessage", chat_id=people[3].id, text="x")
         assert wire.status_code == 429
         assert wire.json()["parameters"] == {"retry_after": 7}
         assert people[3].messages == []
+        assert server.flood_log.by_reason() == {"overall": 1, "penalty": 1}
+        assert server.flood_log.by_chat() == {people[3].id: 2}
+        assert server.flood_log.busiest_window() == 3
 
-        server.limits.messages_per_second = 1000
-        group = await world.group("Alumni")
+
+async def test_a_group_takes_20_a_minute() -> None:
+    limits = SandboxLimits(messages_per_second=1000, group_messages_per_minute=2)
+    async with (
+        SandboxServer(limits=limits) as server,
+        Bot(server.token, base_url=server.base_url) as tg,
+    ):
+        group = await World(server).group("Alumni")
         await tg.send_message(group.id, "1")
         await tg.send_message(group.id, "2")
         with pytest.raises(RetryAfter):
             await tg.send_message(group.id, "3")
         assert [m.text for m in group.messages] == ["1", "2"]
+        assert server.flood_log.by_reason() == {"group": 1}
+
+
+async def test_a_private_chat_takes_a_burst_then_one_a_second() -> None:
+    limits = SandboxLimits(private_chat_burst=3, private_chat_messages_per_second=1)
+    async with (
+        SandboxServer(limits=limits) as server,
+        Bot(server.token, base_url=server.base_url) as tg,
+    ):
+        world = World(server)
+        anna, ben = world.user("Anna"), world.user("Ben")
+        await anna.send("/start")
+        await ben.send("/start")
+        for n in range(3):
+            await tg.send_message(anna.id, f"{n}")
+        with pytest.raises(RetryAfter):
+            await tg.send_message(anna.id, "zu schnell")
+        # Anna's wait is hers: Ben's chat is not held up.
+        await tg.send_message(ben.id, "hallo Ben")
+        assert [m.text for m in anna.messages] == ["0", "1", "2"]
+        assert [m.text for m in ben.messages] == ["hallo Ben"]
+        assert server.flood_log.by_chat() == {anna.id: 1}
+        assert server.flood_log.by_reason() == {"private_chat": 1}
+
+
+async def test_sustained_flooding_gets_a_growing_retry_after() -> None:
+    """A raw client that keeps sending while told to wait: 1, 2, 4, 8, then the cap."""
+    limits = SandboxLimits(
+        private_chat_burst=1,
+        retry_after_seconds=1,
+        retry_after_max_seconds=8,
+        flood_grace_seconds=0,
+    )
+    async with SandboxServer(limits=limits) as server:
+        anna = World(server).user("Anna")
+        await anna.send("/start")
+        answers = [await raw(server, "sendMessage", chat_id=anna.id, text=f"{n}") for n in range(7)]
+        assert [a.status_code for a in answers] == [200] + [429] * 6
+        waits = [a.json()["parameters"]["retry_after"] for a in answers[1:]]
+        assert waits == [1, 2, 4, 8, 8, 8]
+        assert [m.text for m in anna.messages] == ["0"]
+        assert server.flood_log.count == 6 and server.flood_log.by_chat() == {anna.id: 6}
+
+
+def test_flood_control_relaxes_once_the_client_waits() -> None:
+    now = [100.0]
+    flood = FloodControl(now=lambda: now[0])
+    limits = SandboxLimits(private_chat_burst=1, retry_after_max_seconds=8, flood_grace_seconds=0)
+
+    def send() -> int:
+        """0 when accepted, else the retry_after answered."""
+        try:
+            flood.check(limits, method="sendMessage", chat_id=42, private=True)
+        except TooManyRequests as refused:
+            return refused.retry_after
+        return 0
+
+    assert send() == 0
+    assert [send(), send(), send()] == [1, 2, 4]
+    now[0] += 4  # waits out what it was told last
+    assert send() == 0
+    assert send() == 1  # too fast again, but it behaved in between: back to the first wait
+    now[0] += 1
+    assert send() == 0
+    assert flood.log.by_reason() == {"private_chat": 2, "penalty": 2}
+
+
+async def test_an_injected_429_carries_retry_after_and_is_logged(
+    tg: Bot, sandbox: SandboxServer, world: World
+) -> None:
+    anna = world.user("Anna")
+    await anna.send("/start")
+    sandbox.fail_next(status=429, description="Too Many Requests: retry after 3", retry_after=3)
+    with pytest.raises(RetryAfter) as refused:
+        await tg.send_message(anna.id, "hallo")
+    assert refused.value.retry_after == 3
+    await tg.send_message(anna.id, "jetzt")  # injected: no penalty follows
+    assert sandbox.flood_log.by_reason() == {"injected": 1}
 
 
 # ------------------------------------------------------------------ faults on demand
