@@ -31,7 +31,6 @@ flood control, migration) the rest of its batch waits too, so the order holds.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import datetime as dt
 import logging
@@ -43,7 +42,6 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import Delivered, Failed, Migrated, RetryAfter, Sender, Unreachable
 from bot.pacing import ChatPacer
-from bot.ui import Keyboard, keyboard_as_api
 from storage import chats as chat_store
 from storage import outbox as store
 from storage.db import Database
@@ -68,25 +66,6 @@ DeliveredHook = Callable[[Any, OutboxMessage, Delivered], Awaitable[None]]
 # Told, inside the transaction that settles a row for good (sent, failed, unreachable,
 # withdrawn), its final status: a broadcast reports once its last row is settled.
 SettledHook = Callable[[Any, OutboxMessage], Awaitable[None]]
-
-
-def message_payload(text: str, *, buttons: Keyboard | None = None) -> dict[str, Any]:
-    payload: dict[str, Any] = {"text": str(text)}
-    if buttons:
-        payload["reply_markup"] = keyboard_as_api(buttons)
-    return payload
-
-
-def document_payload(
-    *, filename: str, content: bytes, caption: str | None = None
-) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "filename": filename,
-        "content_b64": base64.b64encode(content).decode("ascii"),
-    }
-    if caption:
-        payload["caption"] = caption
-    return payload
 
 
 @dataclass

@@ -13,7 +13,7 @@ import factories
 import pytest
 from outbox_steps import settled_rows
 
-from bot.outbox import message_payload
+from bot.payloads import message_payload
 from sandbox.harness import Harness
 from sandbox.limits import SandboxLimits
 from storage.tables import DeliveryStatus

@@ -12,7 +12,7 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot.logging_setup import REDACTED, configure_logging, redact
-from bot.outbox import message_payload
+from bot.payloads import message_payload
 from handlers.context import BotContext
 from sandbox.harness import Harness
 

@@ -9,7 +9,7 @@ from factories import cohort, member
 from member_steps import stored
 
 from bot.members.rules import OPEN_ENDED
-from bot.outbox import message_payload
+from bot.payloads import message_payload
 from sandbox.harness import Harness
 from storage import outbox as outbox_store
 from storage.tables import DeliveryStatus

@@ -14,7 +14,8 @@ from checkin_steps import QUIET_HOURS, next_local_time, quiet_evening
 from outbox_steps import settled_rows
 from sqlmodel import select
 
-from bot.outbox import Outbox, document_payload, message_payload
+from bot.outbox import Outbox
+from bot.payloads import document_payload, message_payload
 from bot.ui import Button
 from sandbox.driver import Person
 from sandbox.harness import Harness

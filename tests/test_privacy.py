@@ -8,7 +8,7 @@ from factories import member
 from member_steps import consent, stored
 from sqlmodel import select
 
-from bot.outbox import message_payload
+from bot.payloads import message_payload
 from sandbox.harness import Harness
 from storage.tables import (
     Answer,

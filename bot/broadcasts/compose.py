@@ -16,7 +16,7 @@ from enum import StrEnum
 from bot.broadcasts import audience
 from bot.broadcasts.model import rendered
 from bot.broadcasts.syntax import BroadcastSpec, Problem
-from bot.outbox import message_payload
+from bot.payloads import message_payload
 from bot.purpose_keys import BroadcastKey
 from bot.services import Services
 from storage import broadcasts as store

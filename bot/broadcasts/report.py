@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.broadcasts import audience, view
 from bot.broadcasts.model import Tally
-from bot.outbox import message_payload
+from bot.payloads import message_payload
 from bot.purpose_keys import BroadcastKey
 from bot.services import Services
 from storage import broadcasts as store

@@ -27,8 +27,8 @@ from bot.checkin.render import (
 )
 from bot.checkin.state import CheckinState
 from bot.checkin.timing import is_open
-from bot.outbox import message_payload
 from bot.paging import shorten
+from bot.payloads import message_payload
 from bot.purpose_keys import PromptKey
 from bot.services import Services
 from storage import members as member_store

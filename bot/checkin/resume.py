@@ -16,7 +16,7 @@ from bot.checkin.progress import load_progress
 from bot.checkin.render import language_of, render_next
 from bot.checkin.state import CheckinState
 from bot.checkin.timing import is_open
-from bot.outbox import message_payload
+from bot.payloads import message_payload
 from bot.purpose_keys import ResumeKey
 from bot.services import Services
 from storage import rounds as store

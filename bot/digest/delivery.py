@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.digest.assemble import DigestFile, Loaded, build, load_closed, messages
 from bot.digest.model import Audience
 from bot.digest.options import DigestOptions
-from bot.outbox import document_payload, message_payload
+from bot.payloads import document_payload, message_payload
 from bot.purpose_keys import DigestSeries
 from bot.services import Services
 from storage import chats as chat_store

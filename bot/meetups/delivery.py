@@ -18,7 +18,7 @@ from bot.meetups import view
 from bot.meetups.calendar import calendar_file, filename_of
 from bot.meetups.followup import question_delivered
 from bot.meetups.rules import Counts, counts_of
-from bot.outbox import document_payload, message_payload
+from bot.payloads import document_payload, message_payload
 from bot.purpose_keys import MeetupKey
 from bot.services import Services
 from bot.ui import keyboard_as_api

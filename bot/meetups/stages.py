@@ -27,7 +27,7 @@ from bot.meetups.rules import (
     due_stages,
     stages_of,
 )
-from bot.outbox import document_payload, message_payload
+from bot.payloads import document_payload, message_payload
 from bot.purpose_keys import MeetupKey
 from bot.services import Services
 from storage import chats as chat_store

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
-from bot.outbox import message_payload
+from bot.payloads import message_payload
 from bot.purpose_keys import RoleNoticeKey
 from bot.services import Services
 from storage import members as member_store

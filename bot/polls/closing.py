@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.outbox import document_payload, message_payload
+from bot.payloads import document_payload, message_payload
 from bot.polls import results
 from bot.purpose_keys import PollKey
 from bot.services import Services

@@ -9,7 +9,7 @@ from typing import Any
 from markupsafe import Markup
 
 from bot.checkin.timing import format_moment
-from bot.outbox import message_payload
+from bot.payloads import message_payload
 from bot.polls.create import audience_members
 from bot.purpose_keys import PollKey
 from bot.services import Services

@@ -18,7 +18,7 @@ from bot.checkin.state import CheckinState
 from bot.checkin.timing import is_open, next_opening, schedule_of
 from bot.digest.delivery import on_round_closed
 from bot.members.profile_state import ONBOARDING_PATTERN
-from bot.outbox import message_payload
+from bot.payloads import message_payload
 from bot.purpose_keys import PromptKey, ReminderKey
 from bot.rounds import questions
 from bot.rounds.schedule import ReminderStage, missed_opening, parse_reminders, reminder_times
