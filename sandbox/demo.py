@@ -11,7 +11,7 @@ from typing import TextIO
 from bot.logging_setup import configure_logging
 from sandbox.driver import Person
 from sandbox.harness import FAST_LIMITS, Harness, sandbox_settings
-from sandbox.scenes import checkin, digest, polls
+from sandbox.scenes import checkin, digest, meetups, polls
 from sandbox.server import SandboxServer
 from sandbox.transcript import Transcript
 from storage import members as member_store
@@ -31,6 +31,7 @@ async def play(harness: Harness, transcript: Transcript) -> None:
     await checkin.scene(harness, transcript, anna)  # leaves the round open
     dana, group = await digest.scene(harness, transcript)  # the round's digest
     await polls.scene(harness, transcript, coordinator=dana, group=group)
+    await meetups.scene(harness, transcript, coordinator=dana, group=group)
 
 
 async def _onboarding(harness: Harness, transcript: Transcript, anna: Person) -> None:
