@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_
@@ -20,6 +20,8 @@ from storage.tables import (
     Answer,
     Cohort,
     Digest,
+    Meetup,
+    MeetupFeedback,
     Member,
     Participation,
     Round,
@@ -58,6 +60,19 @@ class ParticipantRow:
 
 
 @dataclass(frozen=True, slots=True)
+class MeetupNoteRow:
+    """An answer to a meetup's "Was nimmst du mit?", shown in the next round's digest."""
+
+    meetup_title: str
+    member_id: int
+    name: str
+    region: str | None
+    cohort_id: int | None
+    text: str
+    themes: Sequence[str]
+
+
+@dataclass(frozen=True, slots=True)
 class RoundRows:
     number: int
     status: str
@@ -67,6 +82,7 @@ class RoundRows:
     questions: list[QuestionRow]
     answers: list[AnswerRow]
     participants: list[ParticipantRow]
+    meetup_notes: list[MeetupNoteRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +138,7 @@ async def load_round(session: AsyncSession, *, round: Round) -> RoundRows:
         questions=await _questions(session, round_id=round.id),
         answers=await _answers(session, round_id=round.id),
         participants=await _participants(session, round_id=round.id),
+        meetup_notes=await _meetup_notes(session, round=round),
     )
 
 
@@ -236,3 +253,31 @@ async def latest_closed_round(session: AsyncSession) -> Round | None:
         .order_by(col(Round.number).desc())
     )
     return result.first()
+
+
+async def _meetup_notes(session: AsyncSession, *, round: Round) -> list[MeetupNoteRow]:
+    """Follow-up answers given since the previous round closed, up to this round's close."""
+    before = await previous_round(session, number=round.number)
+    statement: Any = (
+        sa_select(
+            col(Meetup.title),
+            col(MeetupFeedback.member_id),
+            col(Member.display_name),
+            func.coalesce(col(Member.region), col(Member.organisation)),
+            col(Member.cohort_id),
+            col(MeetupFeedback.text),
+            col(MeetupFeedback.themes),
+        )
+        .join(Meetup, col(Meetup.id) == col(MeetupFeedback.meetup_id))
+        .join(Member, col(Member.id) == col(MeetupFeedback.member_id))
+        .order_by(col(Meetup.starts_at), col(MeetupFeedback.id))
+    )
+    if before is not None and before.closed_at is not None:
+        statement = statement.where(col(MeetupFeedback.created_at) > before.closed_at)
+    if round.closed_at is not None:
+        statement = statement.where(col(MeetupFeedback.created_at) <= round.closed_at)
+    result = await session.exec(statement)
+    return [
+        MeetupNoteRow(title, member_id, name or "", region, cohort_id, text, themes or ())
+        for title, member_id, name, region, cohort_id, text, themes in result.all()
+    ]

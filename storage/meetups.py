@@ -196,6 +196,18 @@ async def stages_done(session: AsyncSession, *, meetup_id: int) -> set[str]:
     return set(result.all())
 
 
+async def reminders_sent(session: AsyncSession, *, meetup_id: int, prefix: str) -> set[str]:
+    """Names of the stages under `prefix` that ran (not skipped)."""
+    result = await session.exec(
+        select(MeetupStage.stage).where(
+            col(MeetupStage.meetup_id) == meetup_id,
+            col(MeetupStage.stage).startswith(prefix),
+            col(MeetupStage.skipped).is_(False),
+        )
+    )
+    return set(result.all())
+
+
 async def record_stage(
     session: AsyncSession,
     *,

@@ -136,8 +136,8 @@ async def test_a_full_meetup_has_a_waiting_list_that_moves_up(bot: Harness) -> N
     await cem.expect_nothing(within=0.3)
 
     await carla.send("/meetup teilnehmer 1")
-    listing = await carla.expect("Zusagen: Ben")
-    assert "Warteliste: Cem" in listing.text and "Absagen: Anna" in listing.text
+    listing = await carla.expect("Dabei: Ben")
+    assert "Warteliste: Cem" in listing.text and "Abgesagt: Anna" in listing.text
 
 
 async def test_calendar_file_keeps_its_uid_and_raises_sequence_on_change_and_cancel(
@@ -213,7 +213,7 @@ async def test_reminders_come_once_across_restarts_before_during_and_after(bot: 
     await anna.expect_nothing(within=0.2)
     await bot.clock.advance(dt.timedelta(hours=1, minutes=1))  # the 2h reminder falls due
     await anna.expect("Erinnerung", "Stammtisch")
-    await ben.expect("kommst du?")  # the first reminder also asks who has not answered
+    await ben.expect("⏰", "kommst du?")  # the first reminder also asks who has not answered
     await group.expect("⏰", "Stammtisch")
     await settled_rows(bot, "meetup:1:stage:")
     await bot.restart()  # right after it: not again
@@ -283,6 +283,14 @@ async def test_the_pre_read_and_the_follow_up_feed_the_exchange(bot: Harness) ->
         stored = await session.get(Member, rows[0].id)
     assert stored is not None and stored.awaiting is None
 
+    # The next round's digest carries it as a section of its own (round 1 closed before).
+    await factories.round_with_answers(
+        bot, number=2, open=True, answers=[(rows[1], 1, "Wir suchen Honorarkräfte.", [])]
+    )
+    await carla.send("/digest")
+    digest = await carla.expect("Runde 2", "Vom Treffen mitgenommen")
+    assert "Anna" in digest.text and "Influencer vor Ort" in digest.text
+
 
 async def test_coordinator_commands_are_refused_to_members_and_bad_input_is_explained(
     bot: Harness,
@@ -321,10 +329,10 @@ async def test_members_see_only_names_shown_to_all(bot: Harness) -> None:
     assert "sehen jetzt deinen Namen" in toast["text"]
 
     await cem.send("/meetup teilnehmer 1")
-    seen = await cem.expect("Zusagen: Anna")
+    seen = await cem.expect("Dabei: Anna")
     assert "Ben" not in seen.text and "1 weitere" in seen.text
     await carla.send("/meetup teilnehmer 1")
-    full = await carla.expect("Zusagen: Anna, Ben")
+    full = await carla.expect("Dabei: Anna, Ben")
     assert "Noch keine Antwort (1): Cem" in full.text
     await cem.send("/meetups")
     await cem.expect("Kommende Treffen", "Nr. 1: Alumni-Treffen", "Zusagen: 2")
@@ -370,3 +378,17 @@ def test_calendar_offsets_follow_daylight_saving(day: dt.date) -> None:
     offset = event.decoded("DTSTART").utcoffset()
     assert offset == dt.timedelta(hours=1 if day.month == 1 else 2)
     assert int(event["SEQUENCE"]) == 3 and str(event["UID"]) == "meetup-5@alumni-exchange-bot"
+
+
+async def test_a_reminder_already_due_at_the_announcement_is_not_sent(bot: Harness) -> None:
+    await bot.restart(quiet_hours="", **REMINDING)
+    carla, group, (anna, ben), _rows = await network(bot)
+    await announced(bot, carla, soon(bot, 1.5))  # the 2h reminder lies before the invitation
+    await anna.expect("Einladung")
+    await settled_rows(bot, "meetup:1:")
+    await anna.expect_nothing(within=0.3)
+    assert not reminders(anna) and not reminders(ben) and not reminders(group)
+    await bot.clock.advance(dt.timedelta(minutes=31))  # the 1h reminder: the first one sent
+    await ben.expect("⏰", "kommst du?")
+    stages = {stage.stage: stage.skipped for stage in await rows_of(bot, MeetupStage)}
+    assert stages == {"remind-7200s": True, "remind-3600s": False}

@@ -72,6 +72,14 @@ class Helper:
 
 
 @dataclass(frozen=True, slots=True)
+class MeetupNote:
+    meetup_title: str
+    name: str | None  # None: shown without name (an anonymous digest)
+    region: str | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class CohortTurnout:
     name: str | None  # None: members without a cohort
     answered: int
@@ -93,6 +101,7 @@ class Digest:
     overview: list[ThemeCount]
     questions: list[QuestionBlock]
     helpers: list[tuple[str, list[Helper]]]
+    meetup_notes: list[MeetupNote] = field(default_factory=list)
 
     @property
     def answer_count(self) -> int:
@@ -152,7 +161,28 @@ def build_digest(
         ],
         questions=_questions(rows, visible, selection, default_visibility, order),
         helpers=_helpers(visible, selection, default_visibility, order),
+        meetup_notes=_meetup_notes(rows, selection),
     )
+
+
+def _meetup_notes(rows: RoundRows, selection: Selection) -> list[MeetupNote]:
+    """What members took away from a meetup; they were told it appears here with their name."""
+    notes = []
+    for row in rows.meetup_notes:
+        if selection.cohort_id is not None and row.cohort_id != selection.cohort_id:
+            continue
+        if selection.theme is not None and selection.theme not in row.themes:
+            continue
+        anonymous = selection.anonymous
+        notes.append(
+            MeetupNote(
+                row.meetup_title,
+                None if anonymous else row.name,
+                None if anonymous else row.region,
+                row.text,
+            )
+        )
+    return notes
 
 
 def _visible_answers(

@@ -117,6 +117,8 @@ class Layout:
         sections.append(self.overview())
         for block in digest.questions:
             sections.extend(self.question(block))
+        if digest.meetup_notes:
+            sections.append(self.meetup_notes())
         if digest.helpers:
             sections.append(self.helpers())
         return sections
@@ -226,6 +228,20 @@ class Layout:
         body = [f"{s.bullet}{author}: {s.text(first)}"]
         body.extend(f"  {s.text(line)}" for line in rest)
         return "\n".join(body)
+
+    def meetup_notes(self) -> str:
+        s = self.style
+        lines = [s.heading(s.label("digest.meetups.title"), 2)]
+        for note in self.digest.meetup_notes:
+            if note.name is None:
+                author = s.italic(s.label("digest.anonymous_author"))
+            else:
+                author = s.bold(s.text(one_line(note.name) or "?"))
+                if note.region:
+                    author += f" ({s.text(one_line(note.region))})"
+            meetup = s.text(one_line(note.meetup_title))
+            lines.append(f"{s.bullet}{author}, {meetup}: {s.text(one_line(note.text))}")
+        return "\n".join(lines)
 
     def _coordinators(self) -> bool:
         return self.digest.selection.audience is Audience.COORDINATOR

@@ -3,26 +3,22 @@ alumni group and privately to each active member of the audience (one transactio
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from dataclasses import dataclass
 
 from markupsafe import Markup
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.meetups import view
+from bot.meetups.audience import audience_of, resolve_cohort
 from bot.meetups.delivery import Board, queue_announcement
 from bot.meetups.rules import Problem, problems_of
+from bot.meetups.stages import skip_passed
 from bot.meetups.syntax import parse_meetup, spec_of
-from bot.members.profile import match_cohort
 from bot.services import Services
 from bot.ui import Reply
 from storage import chats as chat_store
 from storage import meetups as store
-from storage import members as member_store
-from storage.active_members import active_member_clause
-from storage.tables import Meetup, MeetupStatus, Member
+from storage.tables import Meetup, MeetupStatus
 
 logger = logging.getLogger(__name__)
 
@@ -30,23 +26,6 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Refused:
     problems: list[Problem]
-
-
-async def audience_of(session: AsyncSession, *, meetup: Meetup, now: dt.datetime) -> list[Member]:
-    """The active members a meetup is for (of its cohort, if it has one)."""
-    query = select(Member).where(active_member_clause(now))
-    if meetup.cohort_id is not None:
-        query = query.where(col(Member.cohort_id) == meetup.cohort_id)
-    return list((await session.exec(query.order_by(col(Member.id)))).all())
-
-
-async def resolve_cohort(session: AsyncSession, typed: str) -> int | Problem:
-    cohorts = list(await member_store.list_cohorts(session))
-    cohort = match_cohort(typed, cohorts)
-    if cohort is None or cohort.id is None:
-        names = ", ".join(c.name for c in cohorts) or "–"
-        return Problem("meetups.problem.unknown_cohort", {"given": typed, "names": names})
-    return cohort.id
 
 
 async def draft(
@@ -157,6 +136,8 @@ async def announce(
         if group is None and not members:
             await session.rollback()
             return Refused([Problem("meetups.problem.nobody")])
+        # A reminder already due when the invitation goes out would only repeat it.
+        await skip_passed(services, session, meetup)
         await session.commit()
     services.outbox.wake()
     logger.info(

@@ -13,6 +13,7 @@ from bot.meetups import view
 from bot.meetups.delivery import calendar_payload, queue_message, queue_refreshes
 from bot.meetups.rsvp import after_capacity_change
 from bot.meetups.rules import MeetupSpec, Problem, problems_of, stages_of
+from bot.meetups.stages import skip_passed
 from bot.meetups.syntax import parse_meetup
 from bot.purpose_keys import MeetupKey
 from bot.services import Services
@@ -98,6 +99,7 @@ async def change(services: Services, *, meetup_id: int, text: str) -> Changed | 
         session.add(meetup)
         if moved:
             await _reopen_future_stages(services, session, meetup)
+            await skip_passed(services, session, meetup)
         if grew:
             await after_capacity_change(services, session, meetup)
         meetup.counts_version += 1  # the text changed: every copy is edited

@@ -6,7 +6,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from bot.meetups import view
-from bot.meetups.announce import audience_of
+from bot.meetups.audience import audience_of
 from bot.meetups.delivery import Board
 from bot.services import Services
 from storage import meetups as store
@@ -60,6 +60,7 @@ async def participants_text(
         audience = await audience_of(session, meetup=meetup, now=now) if coordinator else []
     lines = [
         view.details(translate, meetup, language=language, tz=tz),
+        Markup(""),
         view.counts_line(translate, board.counts, language=language, capacity=meetup.capacity),
     ]
     hidden = 0

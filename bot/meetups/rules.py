@@ -159,7 +159,6 @@ class Stage:
     name: str
     kind: StageKind
     due_at: dt.datetime
-    first_reminder: bool = False  # the first reminder also goes to those who have not answered
 
 
 def reminder_stage_name(offset: dt.timedelta) -> str:
@@ -176,15 +175,8 @@ def stages_of(
 ) -> list[Stage]:
     """Every timed step of a meetup, in time order."""
     stages: list[Stage] = []
-    for index, offset in enumerate(sorted(set(reminders), reverse=True)):
-        stages.append(
-            Stage(
-                reminder_stage_name(offset),
-                StageKind.REMINDER,
-                starts_at - offset,
-                first_reminder=index == 0,
-            )
-        )
+    for offset in sorted(set(reminders), reverse=True):
+        stages.append(Stage(reminder_stage_name(offset), StageKind.REMINDER, starts_at - offset))
     if preread is not None:
         stages.append(Stage(StageKind.PREREAD.value, StageKind.PREREAD, starts_at - preread))
     if followup is not None:

@@ -18,7 +18,7 @@ from bot.digest.assemble import build, files, load_as_is
 from bot.digest.model import Audience
 from bot.digest.options import DigestOptions
 from bot.meetups import view
-from bot.meetups.announce import audience_of
+from bot.meetups.audience import audience_of
 from bot.meetups.delivery import Board, queue_message
 from bot.meetups.rules import (
     FOLLOWUP_LATE_LIMIT,
@@ -82,6 +82,21 @@ async def catch_up(services: Services) -> int:
     for meetup_id in ids:
         ran += await run_due(services, meetup_id=meetup_id)
     return ran
+
+
+async def skip_passed(services: Services, session: AsyncSession, meetup: Meetup) -> None:
+    """Stages already due when a meetup is announced (or moved) are skipped: the invitation
+    (or the change notice) just said it all."""
+    assert meetup.id is not None
+    now = services.clock.now()
+    done = await store.stages_done(session, meetup_id=meetup.id)
+    for stage in stages_for(services, meetup):
+        if stage.name in done or stage.due_at > now:
+            continue
+        await store.record_stage(session, meetup_id=meetup.id, stage=stage.name,
+                                 due_at=stage.due_at, now=now, skipped=True)  # fmt: skip
+        logger.info("meetup_stage_skipped meetup=%s stage=%s reason=before_announcement",
+                    meetup.id, stage.name)  # fmt: skip
 
 
 async def run_due(services: Services, *, meetup_id: int) -> int:
@@ -159,7 +174,7 @@ async def _people(
 
 def _until(services: Services, meetup: Meetup, language: str) -> str:
     return format_timedelta(
-        meetup.starts_at - services.clock.now(), add_direction=True, threshold=1.1, locale=language
+        meetup.starts_at - services.clock.now(), add_direction=True, locale=language
     )
 
 
@@ -187,15 +202,18 @@ async def _remind(services: Services, session: AsyncSession, meetup: Meetup, sta
             text=str(text),
         )
         sent += 1
-    if stage.first_reminder:
+    # The first reminder that actually goes out also asks those who have not answered (an
+    # earlier one may have been skipped).
+    ran = await store.reminders_sent(session, meetup_id=meetup.id, prefix=StageKind.REMINDER.value)
+    if not ran - {stage.name}:
         board = await Board.load(session, meetup_id=meetup.id)
         for member in await audience_of(session, meetup=meetup, now=services.clock.now()):
             if member.id in board.by_member:
                 continue
             language = member.language
-            shown, keyboard = view.announcement(
-                translate, meetup, board.counts, language=language, tz=tz, private=True
-            )
+            # No counts here: this message is not kept up to date like the invitation.
+            shown = view.details(translate, meetup, language=language, tz=tz)
+            keyboard = view.rsvp_buttons(translate, meetup, language=language)
             intro = translate(
                 language,
                 "meetups.reminder_unanswered",

@@ -92,7 +92,22 @@ def announcement(
             parts.append(translate(language, "meetups.view.mine.none"))
     else:
         parts.append(translate(language, "meetups.view.group_hint"))
-    keyboard: Keyboard = [
+    keyboard = rsvp_buttons(translate, meetup, language=language)
+    if private and mine in (RsvpStatus.YES, RsvpStatus.MAYBE, RsvpStatus.WAITING):
+        key = "meetups.button.name_hide" if name_visible else "meetups.button.name_show"
+        keyboard.append(
+            [
+                Button(
+                    str(translate(language, key)),
+                    MeetupButton(MeetupAction.NAME, _id(meetup)).encode(),
+                )
+            ]
+        )
+    return str(Markup("\n").join(parts)), keyboard
+
+
+def rsvp_buttons(translate: Translator, meetup: Meetup, *, language: str) -> Keyboard:
+    return [
         [
             Button(
                 str(translate(language, "meetups.button.yes")),
@@ -108,17 +123,6 @@ def announcement(
             ),
         ]
     ]
-    if private and mine in (RsvpStatus.YES, RsvpStatus.MAYBE, RsvpStatus.WAITING):
-        key = "meetups.button.name_hide" if name_visible else "meetups.button.name_show"
-        keyboard.append(
-            [
-                Button(
-                    str(translate(language, key)),
-                    MeetupButton(MeetupAction.NAME, _id(meetup)).encode(),
-                )
-            ]
-        )
-    return str(Markup("\n").join(parts)), keyboard
 
 
 def preview_buttons(translate: Translator, meetup: Meetup, *, language: str) -> Keyboard:
