@@ -136,6 +136,15 @@ def _render_problems(
     return Markup("\n").join(lines)
 
 
+async def _refuse(
+    update: Update, context: BotContext, language: str, problems: list[Problem], *, typed: str,
+    usage: str,
+) -> None:  # fmt: skip
+    await send_text(
+        update, context, _render_problems(context, language, problems, typed=typed, usage=usage)
+    )
+
+
 async def _new(update: Update, context: BotContext, text: str, user_id: int) -> None:
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None:
@@ -153,12 +162,8 @@ async def _new(update: Update, context: BotContext, text: str, user_id: int) -> 
         language=language,
     )
     if isinstance(outcome, announce.Refused):
-        await send_text(
-            update,
-            context,
-            _render_problems(
-                context, language, outcome.problems, typed=text, usage="meetups.usage.new"
-            ),
+        await _refuse(
+            update, context, language, outcome.problems, typed=text, usage="meetups.usage.new"
         )
         return
     await send_reply(update, context, outcome)
@@ -177,12 +182,8 @@ async def _change(update: Update, context: BotContext, text: str) -> None:
         return
     outcome = await change.change(context.services, meetup_id=number, text=rest)
     if isinstance(outcome, change.Refused):
-        await send_text(
-            update,
-            context,
-            _render_problems(
-                context, language, outcome.problems, typed=rest, usage="meetups.usage.change"
-            ),
+        await _refuse(
+            update, context, language, outcome.problems, typed=rest, usage="meetups.usage.change"
         )
         return
     await _rearm_from(context)
@@ -205,12 +206,8 @@ async def _cancel(update: Update, context: BotContext, text: str) -> None:
         return
     outcome = await change.cancel(context.services, meetup_id=number)
     if isinstance(outcome, change.Refused):
-        await send_text(
-            update,
-            context,
-            _render_problems(
-                context, language, outcome.problems, typed="", usage="meetups.usage.cancel"
-            ),
+        await _refuse(
+            update, context, language, outcome.problems, typed="", usage="meetups.usage.cancel"
         )
         return
     await _rearm_from(context)
@@ -299,12 +296,8 @@ async def _preview_button(update: Update, context: BotContext, pressed: MeetupBu
     with contextlib.suppress(TelegramError):  # an old message, or already without buttons
         await query.edit_message_reply_markup(None)
     if isinstance(outcome, announce.Refused):
-        await send_text(
-            update,
-            context,
-            _render_problems(
-                context, language, outcome.problems, typed="", usage="meetups.usage.new"
-            ),
+        await _refuse(
+            update, context, language, outcome.problems, typed="", usage="meetups.usage.new"
         )
         return
     await _rearm_from(context)

@@ -172,6 +172,17 @@ async def _people(
     ]
 
 
+async def _tell(
+    services: Services, session: AsyncSession, meetup: Meetup, stage: Stage, *, chat_id: int,
+    text: str, respect_quiet_hours: bool = True,
+) -> None:  # fmt: skip
+    """One message of a stage; its key makes it once per stage and chat."""
+    assert meetup.id is not None
+    await queue_message(services, session, key=MeetupKey.stage(meetup.id, stage.name, chat_id),
+                        chat_id=chat_id, text=str(text),
+                        respect_quiet_hours=respect_quiet_hours)  # fmt: skip
+
+
 def _until(services: Services, meetup: Meetup, language: str) -> str:
     return format_timedelta(
         meetup.starts_at - services.clock.now(), add_direction=True, locale=language
@@ -194,13 +205,7 @@ async def _remind(services: Services, session: AsyncSession, meetup: Meetup, sta
             + Markup("\n")
             + view.details(translate, meetup, language=language, tz=tz)
         )
-        await queue_message(
-            services,
-            session,
-            key=MeetupKey.stage(meetup.id, stage.name, member.telegram_id),
-            chat_id=member.telegram_id,
-            text=str(text),
-        )
+        await _tell(services, session, meetup, stage, chat_id=member.telegram_id, text=text)
         sent += 1
     # The first reminder that actually goes out also asks those who have not answered (an
     # earlier one may have been skipped).
@@ -240,14 +245,8 @@ async def _remind(services: Services, session: AsyncSession, meetup: Meetup, sta
             when=view.when_text(meetup, language=language, tz=tz),
             place=meetup.place,
         )
-        await queue_message(
-            services,
-            session,
-            key=MeetupKey.stage(meetup.id, stage.name, group.telegram_id),
-            chat_id=group.telegram_id,
-            text=str(text),
-            respect_quiet_hours=False,
-        )
+        await _tell(services, session, meetup, stage, chat_id=group.telegram_id, text=text,
+                    respect_quiet_hours=False)  # fmt: skip
         sent += 1
     return sent
 
@@ -289,13 +288,7 @@ async def _follow_up(
     sent = 0
     for member in await _people(session, meetup, (RsvpStatus.YES,)):
         text = services.translate(member.language, "meetups.followup.question", title=meetup.title)
-        await queue_message(
-            services,
-            session,
-            key=MeetupKey.stage(meetup.id, stage.name, member.telegram_id),
-            chat_id=member.telegram_id,
-            text=str(text),
-        )
+        await _tell(services, session, meetup, stage, chat_id=member.telegram_id, text=text)
         sent += 1
     return sent
 
