@@ -27,6 +27,7 @@ from bot.meetups import buttons as meetup_buttons
 from bot.meetups import followup as meetup_followup
 from bot.meetups import stages as meetup_stages
 from bot.meetups.delivery import delivered as meetup_delivered
+from bot.meetups.delivery import edit_settled as meetup_edit_settled
 from bot.members import reachability
 from bot.polls import draft as poll_draft
 from bot.polls import reminders as poll_reminders
@@ -183,6 +184,7 @@ def _register_meetups(application: AlumniApplication) -> None:
     outbox.delivered_hooks[purpose_keys.MEETUP_PREFIX] = functools.partial(
         meetup_delivered, application.services
     )
+    outbox.settled_hooks[purpose_keys.MEETUP_PREFIX] = meetup_edit_settled
 
 
 def _register_broadcasts(application: AlumniApplication) -> None:

@@ -15,7 +15,8 @@ from bot.meetups.buttons import MeetupAction, MeetupButton
 from bot.meetups.rules import Problem
 from bot.members.roles import may_coordinate
 from bot.numbers import parse_number
-from handlers.common import language_of, reply, send_long, send_reply, send_text
+from handlers import checkin as checkin_handler
+from handlers.common import language_of, reply, send_long, send_replies, send_reply, send_text
 from handlers.context import AlumniApplication, BotContext
 from handlers.scheduling import remove_other_jobs, run_at
 from storage.tables import Member, RsvpStatus
@@ -108,8 +109,8 @@ async def meetups_command(update: Update, context: BotContext) -> None:
     if user is None:
         return
     language = await language_of(update, context)
-    text = await listing.upcoming_text(context.services, telegram_id=user.id, language=language)
-    await send_long(update, context, [text])
+    replies = await listing.upcoming(context.services, telegram_id=user.id, language=language)
+    await send_replies(update, context, replies)
 
 
 async def _coordinator_id(
@@ -223,10 +224,11 @@ async def _participants(update: Update, context: BotContext, text: str) -> None:
     if number is None:
         await reply(update, context, "meetups.usage.participants")
         return
-    coordinator = await may_coordinate(context.services, telegram_id=user.id)
+    chat = update.effective_chat
     shown = await listing.participants_text(
-        context.services, meetup_id=number, language=language, coordinator=coordinator
-    )
+        context.services, meetup_id=number, telegram_id=user.id, language=language,
+        in_private=chat is not None and chat.type == chat.PRIVATE,
+    )  # fmt: skip
     if shown is None:
         await reply(update, context, "meetups.problem.unknown", number=number)
         return
@@ -312,9 +314,13 @@ async def _preview_button(update: Update, context: BotContext, pressed: MeetupBu
 
 
 async def on_followup_text(update: Update, context: BotContext, member: Member) -> None:
-    """The member's dialogue points at a follow-up question: this message is the answer."""
-    meetup_id = followup.meetup_of_state(member.awaiting)
+    """The member's dialogue points at a follow-up question: this message is the answer,
+    unless an open check-in question is waiting (that comes first) or it expired."""
+    if await checkin_handler.fallback(update, context, member):
+        return
+    meetup_id = await followup.open_question(context.services, member=member)
     if meetup_id is None:
+        await reply(update, context, "text.not_understood")
         return
     await _save_followup(update, context, member, meetup_id)
 

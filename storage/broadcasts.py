@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlmodel import and_, col, delete, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.outbox import key_starts_with
 from storage.tables import Broadcast, BroadcastStatus, DeliveryStatus, Member, OutboxMessage
 
 UNSETTLED = (DeliveryStatus.PENDING, DeliveryStatus.RESERVED, DeliveryStatus.SENDING)
@@ -40,9 +41,7 @@ async def copies(session: AsyncSession, *, prefix: str) -> Sequence[OutboxMessag
     """The recipients' outbox rows of one broadcast, by their key prefix (a /forget takes the
     member's row away)."""
     result = await session.exec(
-        select(OutboxMessage)
-        .where(col(OutboxMessage.purpose_key).startswith(prefix))
-        .order_by(col(OutboxMessage.id))
+        select(OutboxMessage).where(key_starts_with(prefix)).order_by(col(OutboxMessage.id))
     )
     return result.all()
 
@@ -51,7 +50,7 @@ async def unsettled_count(session: AsyncSession, *, prefix: str) -> int:
     """How many rows under `prefix` are still queued or in flight (cheap: asked per settle)."""
     result = await session.exec(
         select(func.count(col(OutboxMessage.id))).where(
-            col(OutboxMessage.purpose_key).startswith(prefix),
+            key_starts_with(prefix),
             col(OutboxMessage.status).in_(UNSETTLED),
         )
     )

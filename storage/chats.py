@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import meetups as meetup_store
 from storage import outbox as outbox_store
 from storage.tables import Chat
 from storage.types import utcnow
@@ -48,6 +49,7 @@ async def migrate_chat(session: AsyncSession, *, old_chat_id: int, new_chat_id: 
             chat.migrated_from, chat.updated_at = old_chat_id, utcnow()
             session.add(chat)
     await outbox_store.move_chat(session, old_chat_id=old_chat_id, new_chat_id=new_chat_id)
+    await meetup_store.move_chat(session, old_chat_id=old_chat_id, new_chat_id=new_chat_id)
     await session.flush()
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, delete, select
+from sqlmodel import col, delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.tables import (
@@ -93,6 +93,14 @@ async def members_of_copies(session: AsyncSession, *, meetup_id: int) -> Sequenc
     return result.all()
 
 
+async def move_chat(session: AsyncSession, *, old_chat_id: int, new_chat_id: int) -> None:
+    """A group became a supergroup: its invitations follow (their messages stay behind, so
+    edits to them fail and the copy is then given up, see `delivery.edit_settled`)."""
+    await session.exec(
+        update(MeetupCopy).where(col(MeetupCopy.chat_id) == old_chat_id).values(chat_id=new_chat_id)
+    )
+
+
 async def rsvps_of(session: AsyncSession, *, meetup_id: int) -> Sequence[MeetupRsvp]:
     result = await session.exec(
         select(MeetupRsvp)
@@ -147,21 +155,6 @@ async def feedback_of_member(
     return result.all()
 
 
-async def feedback_since(
-    session: AsyncSession, *, since: dt.datetime | None, until: dt.datetime
-) -> Sequence[tuple[MeetupFeedback, Meetup, Member]]:
-    query = (
-        select(MeetupFeedback, Meetup, Member)
-        .join(Meetup, col(Meetup.id) == col(MeetupFeedback.meetup_id))
-        .join(Member, col(Member.id) == col(MeetupFeedback.member_id))
-        .where(col(MeetupFeedback.created_at) <= until)
-    )
-    if since is not None:
-        query = query.where(col(MeetupFeedback.created_at) > since)
-    result = await session.exec(query.order_by(col(Meetup.starts_at), col(MeetupFeedback.id)))
-    return result.all()
-
-
 async def save_feedback(
     session: AsyncSession,
     *,
@@ -182,8 +175,8 @@ async def save_feedback(
         feedback = MeetupFeedback(
             meetup_id=meetup_id, member_id=member_id, text=text, themes=themes, created_at=now
         )
-    else:
-        feedback.text, feedback.themes, feedback.created_at = text, themes, now
+    else:  # created_at stays: it decides which digest shows the answer
+        feedback.text, feedback.themes = text, themes
     session.add(feedback)
     await session.flush()
     return feedback

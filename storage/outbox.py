@@ -6,10 +6,21 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import ColumnElement, and_
 from sqlmodel import col, delete, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.tables import DeliveryStatus, OutboxMessage
+
+
+def key_starts_with(prefix: str) -> ColumnElement[bool]:
+    """`purpose_key` starts with `prefix`, as a range the unique index on the key can serve
+    (a LIKE with a bound pattern cannot use it; these checks run once per delivered row)."""
+    if not prefix:
+        return col(OutboxMessage.purpose_key).is_not(None)
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    key = col(OutboxMessage.purpose_key)
+    return and_(key >= prefix, key < upper)
 
 
 async def add_message(
@@ -144,9 +155,7 @@ async def get_by_key(session: AsyncSession, *, purpose_key: str) -> OutboxMessag
 
 async def messages_with_prefix(session: AsyncSession, *, prefix: str) -> Sequence[OutboxMessage]:
     result = await session.exec(
-        select(OutboxMessage)
-        .where(col(OutboxMessage.purpose_key).startswith(prefix))
-        .order_by(col(OutboxMessage.id))
+        select(OutboxMessage).where(key_starts_with(prefix)).order_by(col(OutboxMessage.id))
     )
     return result.all()
 
@@ -155,7 +164,7 @@ async def pending_with_prefix(session: AsyncSession, *, prefix: str) -> Sequence
     result = await session.exec(
         select(OutboxMessage)
         .where(
-            col(OutboxMessage.purpose_key).startswith(prefix),
+            key_starts_with(prefix),
             OutboxMessage.status == DeliveryStatus.PENDING,
         )
         .order_by(col(OutboxMessage.id))
@@ -189,7 +198,7 @@ async def delete_settled_rows(session: AsyncSession, *, prefix: str) -> None:
     """Outbox rows under `prefix` that are done with (sent, failed, unreachable, withdrawn)."""
     await session.exec(
         delete(OutboxMessage).where(
-            col(OutboxMessage.purpose_key).startswith(prefix),
+            key_starts_with(prefix),
             col(OutboxMessage.status).not_in(
                 (DeliveryStatus.PENDING, DeliveryStatus.RESERVED, DeliveryStatus.SENDING)
             ),

@@ -10,6 +10,7 @@ from sqlmodel import col, func, not_, or_, select, true, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.active_members import active_member_clause
+from storage.outbox import key_starts_with
 from storage.tables import (
     Answer,
     Cohort,
@@ -327,9 +328,7 @@ async def save_answer(
 
 async def queued_with_prefix(session: AsyncSession, *, prefix: str) -> bool:
     """Was any message queued under a purpose key starting with `prefix` (e.g. a stage)?"""
-    result = await session.exec(
-        select(OutboxMessage.id).where(col(OutboxMessage.purpose_key).startswith(prefix)).limit(1)
-    )
+    result = await session.exec(select(OutboxMessage.id).where(key_starts_with(prefix)).limit(1))
     return result.first() is not None
 
 

@@ -45,6 +45,7 @@ def test_a_yes_beyond_the_capacity_waits_and_a_cancellation_lets_the_first_in() 
 def test_a_missed_stage_runs_late_only_while_it_still_makes_sense() -> None:
     start = T0 + dt.timedelta(days=10)
     stages = stages_of(
+        tz=BERLIN,
         starts_at=start,
         ends_at=None,
         reminders=[dt.timedelta(days=7), dt.timedelta(days=1), dt.timedelta(hours=2)],
@@ -53,6 +54,8 @@ def test_a_missed_stage_runs_late_only_while_it_still_makes_sense() -> None:
     )
     names = [stage.name for stage in stages]
     assert names == ["remind-604800s", "remind-86400s", "remind-7200s", "followup"]
+    # The follow-up comes the morning after, at 10:00 local time (08:00 UTC in summer).
+    assert stages[-1].due_at == dt.datetime(2027, 9, 12, 8, tzinfo=dt.UTC)
     late = due_stages(stages, done=set(), starts_at=start, now=start - dt.timedelta(hours=5))
     assert [s.name for s in late.run] == ["remind-86400s"]
     assert [s.name for s in late.skip] == ["remind-604800s"]

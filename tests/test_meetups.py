@@ -18,6 +18,7 @@ from sandbox.driver import Group, Person
 from sandbox.harness import Harness
 from sandbox.server import SentMessage
 from storage.tables import (
+    Answer,
     DeliveryStatus,
     Meetup,
     MeetupFeedback,
@@ -317,7 +318,7 @@ async def test_coordinator_commands_are_refused_to_members_and_bad_input_is_expl
 
 
 async def test_members_see_only_names_shown_to_all(bot: Harness) -> None:
-    carla, _group, (anna, ben, cem), _rows = await network(bot, count=3)
+    carla, group, (anna, ben, cem), _rows = await network(bot, count=3)
     await announced(bot, carla)
     for person in (anna, ben, cem):
         await person.expect("Einladung")
@@ -335,7 +336,19 @@ async def test_members_see_only_names_shown_to_all(bot: Harness) -> None:
     full = await carla.expect("Dabei: Anna, Ben")
     assert "Noch keine Antwort (1): Cem" in full.text
     await cem.send("/meetups")
-    await cem.expect("Kommende Treffen", "Nr. 1: Alumni-Treffen", "Zusagen: 2")
+    listed = await cem.expect("Nr. 1: Alumni-Treffen", "Zusagen: 2", "Kommst du?")
+    await cem.callback_answer(await cem.press("Vielleicht", message=listed))  # answers there too
+    assert "maybe" in (await statuses(bot)).values()
+
+    # Written in the group, even a coordinator's list is what every member may see.
+    await group.send(carla, "/meetup teilnehmer 1")
+    in_group = await group.expect("Dabei: Anna")
+    assert "Ben" not in in_group.text and "Noch keine Antwort" not in in_group.text
+    stranger = bot.world.user("Eve")
+    await stranger.send("/meetup teilnehmer 1")
+    await stranger.expect("melde dich bitte zuerst")
+    await stranger.send("/meetups")
+    await stranger.expect("melde dich bitte zuerst")
 
 
 async def test_export_and_forget_cover_rsvps(bot: Harness) -> None:
@@ -392,3 +405,69 @@ async def test_a_reminder_already_due_at_the_announcement_is_not_sent(bot: Harne
     await ben.expect("⏰", "kommst du?")
     stages = {stage.stage: stage.skipped for stage in await rows_of(bot, MeetupStage)}
     assert stages == {"remind-7200s": True, "remind-3600s": False}
+
+
+async def test_an_invitation_held_by_the_quiet_hours_follows_a_change_and_a_cancellation(
+    bot: Harness,
+) -> None:
+    from checkin_steps import quiet_evening
+
+    await bot.restart(quiet_hours="20:00-08:00")
+    await quiet_evening(bot)
+    carla, group, (anna, _ben), _rows = await network(bot)
+    await announced(bot, carla)
+    await group.expect("Einladung")  # the group gets it now; Anna's waits for the morning
+    await carla.send("/meetup ändern 1 16.09.2027 19:00 | |")
+    await carla.expect("ist geändert")
+    await bot.clock.advance(dt.timedelta(hours=12))
+    await anna.expect("Einladung", "16. September 2027, 19:00")
+    newest = calendar_of(await anna.expect("Kalender"))
+    assert int(event_of(newest)["SEQUENCE"]) == 1  # the outdated file was not sent
+    await settled_rows(bot, "meetup:1:")
+    assert sum(1 for m in anna.messages if m.document) == 1
+
+    await quiet_evening(bot)
+    await carla.send("/meetup absagen 1")
+    await carla.expect("ist abgesagt")
+    cancelled = event_of(calendar_of(await group.expect("abgesagt", "Kalender-Apps")))
+    assert cancelled["STATUS"] == "CANCELLED"  # the group's file follows too
+
+
+async def test_a_moved_meetup_is_reminded_again_at_its_new_time(bot: Harness) -> None:
+    await bot.restart(quiet_hours="", **REMINDING)
+    carla, _group, (anna, _ben), _rows = await network(bot)
+    await announced(bot, carla, soon(bot, 3))
+    await anna.expect("Einladung")
+    await settled_rows(bot, "meetup:1:")
+    await anna.callback_answer(await anna.press("Zusage", message=anna.messages[0]))
+    await bot.clock.advance(dt.timedelta(hours=1, minutes=1))
+    await anna.expect("Erinnerung", "in 2 Stunden")
+    later = (bot.clock.now() + dt.timedelta(hours=5)).astimezone(bot.services.settings.tz)
+    await carla.send(f"/meetup ändern 1 {later:%d.%m.%Y %H:%M} | |")
+    await carla.expect("ist geändert")
+    await anna.expect("Geändert")
+    await bot.clock.advance(dt.timedelta(hours=3, minutes=1))  # 2h before the new time
+    await anna.expect("Erinnerung", "in 2 Stunden")
+    assert len(reminders(anna)) == 2
+
+
+async def test_an_open_follow_up_gives_way_to_a_check_in_question(bot: Harness) -> None:
+    await bot.restart(quiet_hours="", meetup_reminders="off", meetup_preread="off",
+                      meetup_followup="1h")  # fmt: skip
+    carla, _group, (anna, _ben), rows = await network(bot)
+    await announced(bot, carla, soon(bot, 2))
+    await anna.expect("Einladung")
+    await settled_rows(bot, "meetup:1:")
+    await anna.callback_answer(await anna.press("Zusage", message=anna.messages[0]))
+    await bot.clock.advance(dt.timedelta(hours=3, minutes=1))
+    await anna.expect("Was nimmst du mit?")
+    await settled_rows(bot, "meetup:1:stage:")
+    await carla.send("/round open 14d")
+    await anna.expect("Frage 1")
+    await anna.send("Wir haben zwei neue Honorarkräfte gewonnen.")
+    await anna.expect("Frage 2")
+    assert await rows_of(bot, MeetupFeedback) == []
+    async with bot.services.db.session() as session:
+        answers = (await session.exec(select(Answer))).all()
+    assert [a.text for a in answers] == ["Wir haben zwei neue Honorarkräfte gewonnen."]
+    assert answers[0].member_id == rows[0].id

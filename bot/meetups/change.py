@@ -3,8 +3,10 @@ calendar file (one `SEQUENCE` higher) sent to those who come or may come."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,7 +16,7 @@ from bot.meetups.delivery import calendar_payload, queue_message, queue_refreshe
 from bot.meetups.rsvp import after_capacity_change
 from bot.meetups.rules import MeetupSpec, Problem, problems_of, stages_of
 from bot.meetups.stages import skip_passed
-from bot.meetups.syntax import parse_meetup
+from bot.meetups.syntax import Parsed, end_on_day_of, parse_meetup
 from bot.purpose_keys import MeetupKey
 from bot.services import Services
 from storage import chats as chat_store
@@ -58,15 +60,25 @@ async def change(services: Services, *, meetup_id: int, text: str) -> Changed | 
         meetup = await _scheduled(session, meetup_id)
         if isinstance(meetup, Refused):
             return meetup
+        starts_at = parsed.starts_at or meetup.starts_at
         spec = MeetupSpec(
-            starts_at=parsed.starts_at or meetup.starts_at,
-            ends_at=parsed.ends_at if parsed.starts_at or parsed.ends_at else meetup.ends_at,
+            starts_at=starts_at,
+            ends_at=_new_end(meetup, parsed, starts_at, services.settings.tz),
             place=parsed.place or meetup.place,
             title=parsed.title or meetup.title,
-            description=parsed.description or meetup.description,
+            # "-" clears the description; an empty field keeps it
+            description=None
+            if parsed.description == "-"
+            else parsed.description or meetup.description,
             capacity=parsed.capacity if parsed.capacity_given else meetup.capacity,
         )
         problems = problems_of(spec, now=now)
+        if parsed.cohort is not None:
+            problems.append(Problem("meetups.problem.cohort_fixed"))
+        yes = sum(1 for rsvp in await store.rsvps_of(session, meetup_id=meetup_id)
+                  if rsvp.status == RsvpStatus.YES)  # fmt: skip
+        if spec.capacity is not None and spec.capacity < yes:
+            problems.append(Problem("meetups.problem.capacity_below", {"count": yes}))
         if problems:
             return Refused(problems)
         before = (
@@ -88,8 +100,8 @@ async def change(services: Services, *, meetup_id: int, text: str) -> Changed | 
         if before == after:
             return Changed(meetup, 0, unchanged=True)
         moved = meetup.starts_at != spec.starts_at or meetup.ends_at != spec.ends_at
-        grew = spec.capacity is None or (
-            meetup.capacity is not None and spec.capacity > meetup.capacity
+        grew = meetup.capacity is not None and (
+            spec.capacity is None or spec.capacity > meetup.capacity
         )
         meetup.starts_at, meetup.ends_at = spec.starts_at, spec.ends_at
         meetup.place, meetup.title = spec.place, spec.title
@@ -120,12 +132,25 @@ async def change(services: Services, *, meetup_id: int, text: str) -> Changed | 
     return Changed(meetup, informed)
 
 
+def _new_end(
+    meetup: Meetup, parsed: Parsed, starts_at: dt.datetime, tz: ZoneInfo
+) -> dt.datetime | None:
+    """A typed end time applies to the (new or old) day; a moved start keeps the length."""
+    if parsed.end_time is not None:
+        return end_on_day_of(starts_at, parsed.end_time, tz)
+    if meetup.ends_at is None:
+        return None
+    return starts_at + (meetup.ends_at - meetup.starts_at)
+
+
 async def cancel(services: Services, *, meetup_id: int) -> Changed | Refused:
     now = services.clock.now()
     async with services.db.write() as session:
         meetup = await _scheduled(session, meetup_id)
         if isinstance(meetup, Refused):
             return meetup
+        if meetup.starts_at <= now:
+            return Refused([Problem("meetups.problem.took_place", {"number": meetup_id})])
         meetup.status, meetup.cancelled_at, meetup.updated_at = MeetupStatus.CANCELLED, now, now
         meetup.sequence += 1
         meetup.counts_version += 1
@@ -146,6 +171,7 @@ async def _reopen_future_stages(services: Services, session: AsyncSession, meetu
     assert meetup.id is not None
     settings, now = services.settings, services.clock.now()
     stages = stages_of(
+        tz=settings.tz,
         starts_at=meetup.starts_at,
         ends_at=meetup.ends_at,
         reminders=settings.meetup_reminder_offsets,
@@ -170,6 +196,24 @@ async def _inform(
             continue
         await _notify(services, session, meetup, member=member, what=what, key=key)
         informed += 1
+    informed_chats = {
+        member.telegram_id
+        for rsvp, member in await store.rsvps_with_members(session, meetup_id=meetup.id)
+        if rsvp.status in INFORMED
+    }
+    for copy in await store.copies_of(session, meetup_id=meetup.id):
+        # An invitation still waiting (quiet hours) had its file withdrawn as outdated: the
+        # new version goes with it; the group's copy gets the new file too.
+        if copy.chat_id not in informed_chats and (
+            copy.member_id is None or copy.message_id is None
+        ):
+            language = services.translate.default_language
+            if copy.member_id is not None:
+                holder = await session.get(Member, copy.member_id)
+                language = holder.language if holder is not None else language
+            private = copy.member_id is not None
+            await _queue_calendar(services, session, meetup, chat_id=copy.chat_id,
+                                  language=language, private=private)  # fmt: skip
     group = await chat_store.alumni_group(session)
     if group is not None:
         language = services.translate.default_language
@@ -212,6 +256,15 @@ async def _notify(
         chat_id=member.telegram_id,
         text=str(text),
     )
+    await _queue_calendar(services, session, meetup, chat_id=member.telegram_id,
+                          language=language, private=True)  # fmt: skip
+
+
+async def _queue_calendar(
+    services: Services, session: AsyncSession, meetup: Meetup, *, chat_id: int, language: str,
+    private: bool,
+) -> None:  # fmt: skip
+    assert meetup.id is not None
     caption = (
         "meetups.calendar.caption_cancelled"
         if meetup.status == MeetupStatus.CANCELLED
@@ -219,8 +272,9 @@ async def _notify(
     )
     await services.outbox.enqueue(
         session,
-        key=MeetupKey.calendar(meetup.id, member.telegram_id, meetup.sequence).encode(),
-        chat_id=member.telegram_id,
+        key=MeetupKey.calendar(meetup.id, chat_id, meetup.sequence).encode(),
+        chat_id=chat_id,
         payload=calendar_payload(services, meetup, language=language, caption_key=caption),
         method="send_document",
+        respect_quiet_hours=private,
     )

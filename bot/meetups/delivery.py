@@ -138,8 +138,8 @@ async def queue_refreshes(
         if copy.message_id is None or copy.shown_version >= meetup.counts_version:
             continue  # not delivered yet (its delivery brings it up to date), or current
         member = members.get(copy.member_id) if copy.member_id is not None else None
-        if copy.member_id is not None and member is None:
-            continue  # erased meanwhile
+        if copy.member_id is not None and (member is None or not member.reachable):
+            continue  # erased meanwhile, or blocked the bot: an edit would only fail
         await _queue_edit(services, session, meetup, copy, board, member=member)
         queued += 1
     return queued
@@ -194,7 +194,36 @@ async def delivered(
 ) -> None:
     """What the outbox tells about a delivered meetup message (in its own transaction)."""
     await announcement_delivered(services, session, row, outcome)
-    await question_delivered(session, row, outcome)
+    await question_delivered(services, session, row, outcome)
+
+
+async def edit_settled(session: AsyncSession, row: OutboxMessage) -> None:
+    """An edit that failed for good (the message was deleted, the group migrated, the member
+    blocked the bot) gives the copy up: later answers do not try it again."""
+    key = MeetupKey.decode(row.purpose_key)
+    if key is None or key.copy_id is None:
+        return
+    if row.status not in (DeliveryStatus.FAILED, DeliveryStatus.UNREACHABLE):
+        return
+    copy = await session.get(MeetupCopy, key.copy_id)
+    if copy is not None and copy.message_id is not None:
+        logger.warning("meetup_copy_given_up meetup=%s copy=%s reason=%s", key.meetup_id,
+                       copy.id, (row.error or "")[:80])  # fmt: skip
+        copy.message_id = None
+        session.add(copy)
+
+
+async def refresh_own_copy(
+    services: Services, session: AsyncSession, meetup: Meetup, *, member: Member
+) -> None:
+    """Only the member's own invitation changes (the name button): no edit of the others."""
+    assert meetup.id is not None
+    copy = await store.copy_in_chat(session, meetup_id=meetup.id, chat_id=member.telegram_id)
+    if copy is None or copy.message_id is None:
+        return
+    board = await Board.load(session, meetup_id=meetup.id)
+    copy.shown_version = -1  # force the edit below, whatever version it showed
+    await _queue_edit(services, session, meetup, copy, board, member=member)
 
 
 async def announcement_delivered(

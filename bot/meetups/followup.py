@@ -4,6 +4,7 @@ another dialogue; then a reply to the question message still counts)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 
@@ -25,30 +26,56 @@ STATE_PREFIX = "meetup"
 FEEDBACK_MAX = 1500
 
 
-def state_of(meetup_id: int) -> str:
-    """The dialogue position `Member.awaiting` holds while the follow-up is open."""
-    return f"{STATE_PREFIX}:followup:{meetup_id}"
+# The question stays open this long: a later message is more likely meant for something else.
+OPEN_FOR = dt.timedelta(days=2)
 
 
-def meetup_of_state(awaiting: str | None) -> int | None:
-    if not awaiting:
-        return None
-    parts = awaiting.split(":")
-    if len(parts) != 3 or parts[0] != STATE_PREFIX or parts[1] != "followup":
-        return None
-    return int(parts[2]) if parts[2].isdigit() else None
+@dataclass(frozen=True)
+class FollowupState:
+    """`Member.awaiting` while the follow-up question is open: `meetup:followup:<id>:<until>`."""
+
+    meetup_id: int
+    until: int  # epoch seconds
+
+    def encode(self) -> str:
+        return f"{STATE_PREFIX}:followup:{self.meetup_id}:{self.until}"
+
+    @classmethod
+    def decode(cls, awaiting: str | None) -> FollowupState | None:
+        parts = (awaiting or "").split(":")
+        if len(parts) != 4 or parts[0] != STATE_PREFIX or parts[1] != "followup":
+            return None
+        if not (parts[2].isdigit() and parts[3].isdigit()):
+            return None
+        return cls(int(parts[2]), int(parts[3]))
+
+
+async def open_question(services: Services, *, member: Member) -> int | None:
+    """The meetup whose follow-up the member's message answers; an expired question is
+    closed (None), so the message is read as if no dialogue were open."""
+    state = FollowupState.decode(member.awaiting)
+    if state is not None and state.until > services.clock.now().timestamp():
+        return state.meetup_id
+    async with services.db.write() as session:
+        stored = await member_store.get_member(session, telegram_id=member.telegram_id)
+        if stored is not None and stored.awaiting == member.awaiting:
+            stored.awaiting = None
+            session.add(stored)
+            await session.commit()
+    return None
 
 
 async def question_delivered(
-    session: AsyncSession, row: OutboxMessage, delivered: Delivered
+    services: Services, session: AsyncSession, row: OutboxMessage, delivered: Delivered
 ) -> None:
     """The question arrived: the member's next message is taken as the answer."""
     key = MeetupKey.decode(row.purpose_key)
-    if key is None or key.stage_name != StageKind.FOLLOWUP.value:
+    if key is None or not _is_followup(key):
         return
     member = await member_store.get_member(session, telegram_id=row.chat_id)
     if member is not None and member.awaiting is None:
-        member.awaiting = state_of(key.meetup_id)
+        until = int((services.clock.now() + OPEN_FOR).timestamp())
+        member.awaiting = FollowupState(key.meetup_id, until).encode()
         session.add(member)
 
 
@@ -57,9 +84,13 @@ async def asked_by_message(services: Services, *, chat_id: int, message_id: int)
     async with services.db.session() as session:
         row = await outbox_store.sent_as(session, chat_id=chat_id, message_id=message_id)
     key = MeetupKey.decode(row.purpose_key) if row is not None else None
-    if key is None or key.stage_name != StageKind.FOLLOWUP.value:
+    if key is None or not _is_followup(key):
         return None
     return key.meetup_id
+
+
+def _is_followup(key: MeetupKey) -> bool:
+    return (key.stage_name or "").startswith(StageKind.FOLLOWUP.value)
 
 
 @dataclass(frozen=True)
@@ -79,7 +110,8 @@ async def record(services: Services, *, member: Member, meetup_id: int, text: st
         stored = await member_store.get_member(session, telegram_id=member.telegram_id)
         if stored is None:
             return None
-        if stored.awaiting == state_of(meetup_id):
+        state = FollowupState.decode(stored.awaiting)
+        if state is not None and state.meetup_id == meetup_id:
             stored.awaiting = None
             session.add(stored)
         if meetup is None:

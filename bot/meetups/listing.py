@@ -8,22 +8,30 @@ from markupsafe import Markup
 from bot.meetups import view
 from bot.meetups.audience import audience_of
 from bot.meetups.delivery import Board
+from bot.members.roles import may_coordinate
 from bot.services import Services
+from bot.ui import Reply
 from storage import meetups as store
 from storage import members as member_store
-from storage.tables import MeetupStatus, RsvpStatus
+from storage.tables import MeetupStatus, Member, RsvpStatus
 
+MAX_LISTED = 10  # one message each; more than a few upcoming meetups is rare
 ORDER = (RsvpStatus.YES, RsvpStatus.WAITING, RsvpStatus.MAYBE, RsvpStatus.NO)
 
 
-async def upcoming_text(services: Services, *, telegram_id: int, language: str) -> str:
+async def upcoming(services: Services, *, telegram_id: int, language: str) -> list[Reply]:
+    """One message per upcoming meetup with the member's own answer and the RSVP buttons (a
+    member who got no invitation, e.g. joined later, answers here); strangers get a pointer
+    to /start."""
     translate, tz, now = services.translate, services.settings.tz, services.clock.now()
     async with services.db.session() as session:
         member = await member_store.get_member(session, telegram_id=telegram_id)
-        meetups = await store.upcoming(session, now=now)
-        lines = [translate(language, "meetups.list.title")]
+        if not await _may_see(services, member, telegram_id=telegram_id):
+            return [Reply(str(translate(language, "meetups.rsvp.not_member")))]
+        meetups = list(await store.upcoming(session, now=now))[:MAX_LISTED]
         if not meetups:
-            return str(translate(language, "meetups.list.none"))
+            return [Reply(str(translate(language, "meetups.list.none")))]
+        replies = []
         for meetup in meetups:
             assert meetup.id is not None
             board = await Board.load(session, meetup_id=meetup.id)
@@ -39,19 +47,35 @@ async def upcoming_text(services: Services, *, telegram_id: int, language: str) 
                     translate, board.counts, language=language, capacity=meetup.capacity
                 ),
             )
-            if mine is not None:
-                line += Markup("\n") + translate(language, f"meetups.view.mine.{mine.status}")
-            lines.append(line)
-        lines.append(translate(language, "meetups.list.hint"))
-    return str(Markup("\n\n").join(lines))
+            key = (
+                f"meetups.view.mine.{mine.status}" if mine is not None else "meetups.view.mine.none"
+            )
+            line += Markup("\n") + translate(language, key)
+            replies.append(
+                Reply(str(line), view.rsvp_buttons(translate, meetup, language=language))
+            )
+    return replies
+
+
+async def _may_see(services: Services, member: Member | None, *, telegram_id: int) -> bool:
+    """Meetups and visible names are for the alumni (and coordinators), not for strangers."""
+    if member is not None and member.consent_at is not None:
+        return True
+    return await may_coordinate(services, telegram_id=telegram_id)
 
 
 async def participants_text(
-    services: Services, *, meetup_id: int, language: str, coordinator: bool
+    services: Services, *, meetup_id: int, telegram_id: int, language: str, in_private: bool
 ) -> str | None:
-    """None when there is no such (announced) meetup."""
+    """None when there is no such (announced) meetup. Coordinators see every name, but only
+    in their private chat: written in the group, the list is what every member may see."""
     translate, tz, now = services.translate, services.settings.tz, services.clock.now()
+    coordinator = in_private and await may_coordinate(services, telegram_id=telegram_id)
     async with services.db.session() as session:
+        if not coordinator:
+            member = await member_store.get_member(session, telegram_id=telegram_id)
+            if not await _may_see(services, member, telegram_id=telegram_id):
+                return str(translate(language, "meetups.rsvp.not_member"))
         meetup = await store.get_meetup(session, meetup_id=meetup_id)
         if meetup is None or meetup.status == MeetupStatus.DRAFT:
             return None

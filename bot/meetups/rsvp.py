@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.meetups import view
-from bot.meetups.delivery import queue_message, queue_refreshes
+from bot.meetups.delivery import queue_message, queue_refreshes, refresh_own_copy
 from bot.meetups.rules import RsvpEntry, apply_rsvp, moving_up_after_capacity_change
 from bot.purpose_keys import MeetupKey
 from bot.services import Services
@@ -62,7 +62,8 @@ async def answer(
                 return RsvpResult(None, language)
             mine.name_visible = not mine.name_visible
             session.add(mine)
-            await _changed(services, session, meetup)
+            await session.flush()
+            await refresh_own_copy(services, session, meetup, member=member)
             await session.commit()
             services.outbox.wake()
             return RsvpResult(RsvpStatus(mine.status), language, name_visible=mine.name_visible)

@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from storage.tables import RsvpStatus
 
@@ -99,14 +100,15 @@ def apply_rsvp(
     return RsvpChange(choice, moved_up=moved_up)
 
 
-def first_waiting(entries: Sequence[RsvpEntry]) -> int | None:
+def _waiting_in_order(entries: Sequence[RsvpEntry]) -> list[RsvpEntry]:
+    """The waiting list, first come first served."""
     waiting = [entry for entry in entries if entry.status == RsvpStatus.WAITING]
-    waiting.sort(
-        key=lambda entry: (
-            entry.waiting_since or dt.datetime.min.replace(tzinfo=dt.UTC),
-            entry.member_id,
-        )
-    )
+    earliest = dt.datetime.min.replace(tzinfo=dt.UTC)
+    return sorted(waiting, key=lambda entry: (entry.waiting_since or earliest, entry.member_id))
+
+
+def first_waiting(entries: Sequence[RsvpEntry]) -> int | None:
+    waiting = _waiting_in_order(entries)
     return waiting[0].member_id if waiting else None
 
 
@@ -115,13 +117,7 @@ def moving_up_after_capacity_change(
 ) -> list[int]:
     """Who gets a place when a meetup grows (or loses its limit), in waiting-list order."""
     taken = sum(1 for entry in entries if entry.status == RsvpStatus.YES)
-    waiting = [entry for entry in entries if entry.status == RsvpStatus.WAITING]
-    waiting.sort(
-        key=lambda entry: (
-            entry.waiting_since or dt.datetime.min.replace(tzinfo=dt.UTC),
-            entry.member_id,
-        )
-    )
+    waiting = _waiting_in_order(entries)
     free = len(waiting) if capacity is None else max(0, capacity - taken)
     return [entry.member_id for entry in waiting[:free]]
 
@@ -165,8 +161,12 @@ def reminder_stage_name(offset: dt.timedelta) -> str:
     return f"{StageKind.REMINDER.value}-{int(offset.total_seconds())}s"
 
 
+FOLLOWUP_HOUR = dt.time(10)  # the follow-up comes in the morning, not at the meetup's hour
+
+
 def stages_of(
     *,
+    tz: ZoneInfo,
     starts_at: dt.datetime,
     ends_at: dt.datetime | None,
     reminders: Sequence[dt.timedelta],
@@ -181,7 +181,11 @@ def stages_of(
         stages.append(Stage(StageKind.PREREAD.value, StageKind.PREREAD, starts_at - preread))
     if followup is not None:
         end = ends_at or starts_at
-        stages.append(Stage(StageKind.FOLLOWUP.value, StageKind.FOLLOWUP, end + followup))
+        due = end + followup
+        if followup >= dt.timedelta(days=1):  # "the day after": at 10:00 that day
+            day = end.astimezone(tz).date() + dt.timedelta(days=followup.days)
+            due = dt.datetime.combine(day, FOLLOWUP_HOUR, tzinfo=tz).astimezone(dt.UTC)
+        stages.append(Stage(StageKind.FOLLOWUP.value, StageKind.FOLLOWUP, due))
     stages.sort(key=lambda stage: stage.due_at)
     return stages
 
@@ -202,17 +206,18 @@ def due_stages(
     """What to do now with stages that fell due: run or skip (each is decided once).
 
     A reminder or the pre-read is sent late only if the meetup is still ahead and the next
-    reminder is not due yet (else that one says it all); a follow-up within two days.
+    stage before it (a reminder or the pre-read) is not due yet, else that one says it all;
+    a follow-up within two days.
     """
     pending = [stage for stage in stages if stage.name not in done and stage.due_at <= now]
     run: list[Stage] = []
     skip: list[Stage] = []
-    reminders = [stage for stage in stages if stage.kind == StageKind.REMINDER]
+    before_start = [stage for stage in stages if stage.kind != StageKind.FOLLOWUP]
     for stage in pending:
         if stage.kind == StageKind.FOLLOWUP:
             (run if now - stage.due_at <= FOLLOWUP_LATE_LIMIT else skip).append(stage)
             continue
-        later = [r for r in reminders if r.due_at > stage.due_at]
+        later = [r for r in before_start if r.due_at > stage.due_at]
         next_due = min((r.due_at for r in later), default=None)
         still_useful = starts_at > now and (next_due is None or next_due > now)
         (run if still_useful else skip).append(stage)

@@ -33,6 +33,7 @@ from bot.services import Services
 from storage import chats as chat_store
 from storage import digests as digest_store
 from storage import meetups as store
+from storage.active_members import is_active_member
 from storage.tables import Meetup, MeetupStatus, Member, OutboxMessage, RsvpStatus
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ REMINDED = (RsvpStatus.YES, RsvpStatus.MAYBE)
 def stages_for(services: Services, meetup: Meetup) -> list[Stage]:
     settings = services.settings
     return stages_of(
+        tz=settings.tz,
         starts_at=meetup.starts_at,
         ends_at=meetup.ends_at,
         reminders=settings.meetup_reminder_offsets,
@@ -162,14 +164,21 @@ async def _run(services: Services, session: AsyncSession, meetup: Meetup, stage:
 
 
 async def _people(
-    session: AsyncSession, meetup: Meetup, statuses: tuple[RsvpStatus, ...]
+    session: AsyncSession, meetup: Meetup, statuses: tuple[RsvpStatus, ...], now: dt.datetime
 ) -> list[Member]:
+    """Who said so and can be reached now: paused or blocked members get no stage message."""
     assert meetup.id is not None
     return [
         member
         for rsvp, member in await store.rsvps_with_members(session, meetup_id=meetup.id)
-        if rsvp.status in statuses and member.reachable
+        if rsvp.status in statuses and is_active_member(member, now)
     ]
+
+
+def _stage_key(meetup: Meetup, stage: Stage, chat_id: int) -> MeetupKey:
+    """Per version of the meetup: a moved meetup's stages run again under new keys."""
+    assert meetup.id is not None
+    return MeetupKey.stage(meetup.id, f"{stage.name}.v{meetup.sequence}", chat_id)
 
 
 async def _tell(
@@ -178,7 +187,7 @@ async def _tell(
 ) -> None:  # fmt: skip
     """One message of a stage; its key makes it once per stage and chat."""
     assert meetup.id is not None
-    await queue_message(services, session, key=MeetupKey.stage(meetup.id, stage.name, chat_id),
+    await queue_message(services, session, key=_stage_key(meetup, stage, chat_id),
                         chat_id=chat_id, text=str(text),
                         respect_quiet_hours=respect_quiet_hours)  # fmt: skip
 
@@ -193,7 +202,7 @@ async def _remind(services: Services, session: AsyncSession, meetup: Meetup, sta
     assert meetup.id is not None
     translate, tz = services.translate, services.settings.tz
     sent = 0
-    for member in await _people(session, meetup, REMINDED):
+    for member in await _people(session, meetup, REMINDED, services.clock.now()):
         language = member.language
         text = (
             translate(
@@ -227,7 +236,7 @@ async def _remind(services: Services, session: AsyncSession, meetup: Meetup, sta
             )
             await services.outbox.enqueue(
                 session,
-                key=MeetupKey.stage(meetup.id, stage.name, member.telegram_id).encode(),
+                key=_stage_key(meetup, stage, member.telegram_id).encode(),
                 chat_id=member.telegram_id,
                 payload=message_payload(
                     str(intro + Markup("\n\n") + Markup(shown)), buttons=keyboard
@@ -261,7 +270,7 @@ async def _preread(services: Services, session: AsyncSession, meetup: Meetup, st
     loaded = await load_as_is(session, round=round_, cohort_id=None, theme=None)
     digest = build(services, loaded, DigestOptions(), Audience.ALUMNI)
     sent = 0
-    for member in await _people(session, meetup, (RsvpStatus.YES,)):
+    for member in await _people(session, meetup, (RsvpStatus.YES,), services.clock.now()):
         language = member.language
         document = files(services, digest, language)[0]  # the Markdown version
         caption = services.translate(
@@ -269,7 +278,7 @@ async def _preread(services: Services, session: AsyncSession, meetup: Meetup, st
         )
         await services.outbox.enqueue(
             session,
-            key=MeetupKey.stage(meetup.id, stage.name, member.telegram_id).encode(),
+            key=_stage_key(meetup, stage, member.telegram_id).encode(),
             chat_id=member.telegram_id,
             payload=document_payload(
                 filename=document.filename, content=document.content, caption=str(caption)
@@ -286,7 +295,7 @@ async def _follow_up(
     """ "Was nimmst du mit?" to those who said yes; the answer is stored (see `followup`)."""
     assert meetup.id is not None
     sent = 0
-    for member in await _people(session, meetup, (RsvpStatus.YES,)):
+    for member in await _people(session, meetup, (RsvpStatus.YES,), services.clock.now()):
         text = services.translate(member.language, "meetups.followup.question", title=meetup.title)
         await _tell(services, session, meetup, stage, chat_id=member.telegram_id, text=text)
         sent += 1
@@ -294,11 +303,19 @@ async def _follow_up(
 
 
 async def still_wanted(session: AsyncSession, row: OutboxMessage, now: dt.datetime) -> bool:
-    """A reminder or pre-read is not sent once the meetup was cancelled or has begun."""
+    """Checked when a row falls due (quiet hours may have held it for a night): an invitation
+    is not sent once the meetup was cancelled, a calendar file not once a newer version
+    exists, a reminder or pre-read not once the meetup was cancelled or has begun."""
     key = MeetupKey.decode(row.purpose_key)
-    if key is None or key.kind != "stage":
+    if key is None or key.kind in ("edit", "notice"):
         return True
     meetup = await store.get_meetup(session, meetup_id=key.meetup_id)
-    if meetup is None or meetup.status != MeetupStatus.SCHEDULED:
+    if meetup is None:
         return False
-    return key.stage_name == StageKind.FOLLOWUP.value or meetup.starts_at > now
+    if key.kind == "ics":
+        return key.detail.rsplit(":", 1)[-1] == str(meetup.sequence)
+    if meetup.status != MeetupStatus.SCHEDULED:
+        return False
+    if key.kind == "copy":
+        return True
+    return (key.stage_name or "").startswith(StageKind.FOLLOWUP.value) or meetup.starts_at > now

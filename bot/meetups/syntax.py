@@ -47,6 +47,7 @@ class Parsed:
     description: str | None = None
     capacity: int | None = None
     capacity_given: bool = False
+    end_time: dt.time | None = None  # `bis=` or a range: applies to whatever day it starts
     cohort: str | None = None
     problems: list[Problem] = field(default_factory=list)
 
@@ -104,6 +105,8 @@ def parse_meetup(text: str, *, now: dt.datetime, tz: ZoneInfo, partial: bool = F
             parsed.problems.append(found)
         else:
             parsed.starts_at, parsed.ends_at = found
+            if parsed.ends_at is not None:
+                parsed.end_time = parsed.ends_at.astimezone(tz).time()
     parsed.place = place or None
     parsed.title = title or None
     parsed.description = description or None
@@ -111,9 +114,10 @@ def parse_meetup(text: str, *, now: dt.datetime, tz: ZoneInfo, partial: bool = F
         end_time = parse_time(options["end"])
         if end_time is None:
             parsed.problems.append(Problem("meetups.problem.bad_end", {"given": options["end"]}))
-        elif parsed.starts_at is not None:
-            local_start = parsed.starts_at.astimezone(tz)
-            parsed.ends_at = _local(local_start.date(), end_time, tz)
+        else:
+            parsed.end_time = end_time
+            if parsed.starts_at is not None:
+                parsed.ends_at = end_on_day_of(parsed.starts_at, end_time, tz)
     if "capacity" in options:
         value = options["capacity"].casefold()
         parsed.capacity_given = True
@@ -128,6 +132,10 @@ def parse_meetup(text: str, *, now: dt.datetime, tz: ZoneInfo, partial: bool = F
     if "cohort" in options:
         parsed.cohort = options["cohort"]
     return parsed
+
+
+def end_on_day_of(start: dt.datetime, end_time: dt.time, tz: ZoneInfo) -> dt.datetime:
+    return _local(start.astimezone(tz).date(), end_time, tz)
 
 
 def spec_of(parsed: Parsed) -> MeetupSpec:
