@@ -53,7 +53,7 @@ def backups_in(folder: Path) -> list[tuple[dt.datetime, int, Path]]:
     found = []
     try:
         entries = list(os.scandir(folder))
-    except FileNotFoundError:
+    except OSError:  # no folder yet, or not one we can read: taking a backup will say why
         return []
     for entry in entries:
         match = FILE_NAME.fullmatch(entry.name)

@@ -154,7 +154,11 @@ async def _pg_dump(url: URL, target: Path) -> None:
     password = url.password
     # libpq's URL without the driver suffix; the password goes by environment, not on the
     # command line, where every local user could read it in the process list.
-    dbname = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    # (URL.set cannot drop a field: None there means "leave it".)
+    plain = URL.create(
+        "postgresql", url.username, None, url.host, url.port, url.database, url.query
+    )
+    dbname = plain.render_as_string(hide_password=False)
     env = dict(os.environ)
     if password is not None:
         env["PGPASSWORD"] = str(password)
