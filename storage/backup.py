@@ -13,11 +13,10 @@ import os
 import shutil
 import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
-
-from bot.logging_setup import redact
 
 # 1024 pages (4 MiB at SQLite's default page size) per step: a small database is copied in
 # one step, a large one in several, with the source unlocked between them.
@@ -135,6 +134,13 @@ def _partial(target: Path) -> Path:
     return target.with_name(f".{target.name}.partial")
 
 
+def _without(text: str, password: str | None) -> str:
+    """`text` with the password hidden, also in the URL-encoded form it has in DATABASE_URL."""
+    for form in {password, quote(password or "", safe="")} if password else ():
+        text = text.replace(form, "[REDACTED]")
+    return text
+
+
 def _remove(path: Path) -> None:
     for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         with contextlib.suppress(OSError):
@@ -174,8 +180,7 @@ async def _pg_dump(url: URL, target: Path) -> None:
             # pg_dump's message may run over several lines (the reason, then a hint): one line.
             message = " ".join(stderr.decode(errors="replace").split()) or "no message"
             message = message.removeprefix("pg_dump: error: ")[:MAX_MESSAGE]
-            secrets = [str(password)] if password else []
-            raise BackupError(f"pg_dump failed: {redact(message, secrets)}")
+            raise BackupError(f"pg_dump failed: {_without(message, password)}")
         partial.replace(target)
     finally:
         _remove(partial)
