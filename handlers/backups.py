@@ -42,8 +42,11 @@ async def _backup_job(context: BotContext) -> None:
     services = application.services
     try:
         await backups.take_backup(services.settings, now=services.clock.now())
-    except backups.BackupError as error:
-        logger.warning("backup_failed error=%s", services.settings.redact_database(str(error)))
+    except Exception as error:
+        # Whatever went wrong (a BackupError says why in words), the job must stay armed: an
+        # escaped exception would end the daily backups until the next restart.
+        reason = str(error) if isinstance(error, backups.BackupError) else type(error).__name__
+        logger.warning("backup_failed error=%s", services.settings.redact_database(reason))
         assert application.job_queue is not None
         retry = services.clock.now() + RETRY_AFTER
         run_at(application.job_queue, services.clock, JOB_NAME, retry, _backup_job, None)
