@@ -1,4 +1,4 @@
-"""`python -m bot [run|demo|sandbox]`: the command line."""
+"""`python -m bot [run|demo|sandbox|backup]`: the command line."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from bot.config import SettingsError, TokenRejected, load_settings
@@ -35,6 +36,14 @@ def _parser() -> argparse.ArgumentParser:
         help="run the local Telegram sandbox on 127.0.0.1 for `python -m bot run` to talk to",
     )
     sandbox.add_argument("--port", type=int, default=8081, help="port (default 8081; 0: any)")
+    backup = commands.add_parser(
+        "backup",
+        help="write a consistent copy of the database (also while the bot runs)",
+        description="Back up DATABASE_URL: SQLite through its online backup API, PostgreSQL "
+        "with pg_dump -Fc. Without FILE: a new alumni-<UTC time>.db (or .dump) in BACKUP_DIR "
+        "(or ./backups), keeping the newest BACKUP_KEEP there.",
+    )
+    backup.add_argument("file", nargs="?", type=Path, metavar="FILE", help="where to write it")
     return parser
 
 
@@ -47,7 +56,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run_demo())
     if command == "sandbox":
         return asyncio.run(run_sandbox(args.port, sys.stdin, sys.stdout))
+    if command == "backup":
+        return backup(args.file)
     return run()
+
+
+def backup(target: Path | None) -> int:
+    """Take one backup; print where it went and how big it is, or one line why not."""
+    from bot import backups
+    from storage.types import utcnow
+
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        result = asyncio.run(backups.take_backup(settings, now=utcnow(), target=target))
+    except backups.BackupError as error:
+        print(f"Backup failed: {settings.redact_database(str(error))}", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception as error:
+        # Anything else (a driver error, a full disk): still one line for the operator, never
+        # a traceback, which could quote the URL with its password.
+        reason = settings.redact_database(f"{type(error).__name__}: {error}")
+        print(f"Backup failed: {reason}", file=sys.stderr)
+        return EXIT_FAILURE
+    print(f"Backup written to {result.path} ({backups.human_size(result.size)})")
+    if result.removed:
+        print(f"Removed {len(result.removed)} older backup(s), keeping {settings.backup_keep}")
+    return 0
 
 
 def run() -> int:

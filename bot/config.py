@@ -172,6 +172,11 @@ class Settings(BaseSettings):
     # Members: how long an invite link made with /invite works
     invite_validity: Duration = dt.timedelta(days=30)
 
+    # Backups: a daily copy of the database into BACKUP_DIR while the bot runs (empty: none;
+    # `python -m bot backup` still works then, into ./backups), the newest BACKUP_KEEP kept
+    backup_dir: str | None = None
+    backup_keep: int = Field(default=7, ge=1)
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -206,6 +211,11 @@ class Settings(BaseSettings):
             return None
         load_lexicon_file(Path(value.strip()))
         return value.strip()
+
+    @field_validator("backup_dir")
+    @classmethod
+    def _backup_dir(cls, value: str | None) -> str | None:
+        return value.strip() if value and value.strip() else None
 
     @field_validator("poll_reminder")
     @classmethod
@@ -294,6 +304,22 @@ class Settings(BaseSettings):
         from bot.logging_setup import redact
 
         return redact(text, [self.bot_token.get_secret_value()] if self.bot_token else [])
+
+    def redact_database(self, text: str) -> str:
+        """`text` with the DATABASE_URL password (and the bot token) replaced."""
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        from bot.logging_setup import redact
+
+        secrets = [self.bot_token.get_secret_value()] if self.bot_token else []
+        try:
+            password = make_url(self.database_url).password
+        except ArgumentError:
+            password = None
+        if password:
+            secrets.append(str(password))
+        return redact(text, secrets)
 
     @property
     def token(self) -> str:

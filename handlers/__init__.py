@@ -32,6 +32,7 @@ from bot.members import reachability
 from bot.polls import draft as poll_draft
 from bot.polls import reminders as poll_reminders
 from bot.polls import votes as poll_votes
+from handlers import backups as backups_handler
 from handlers import broadcasts as broadcasts_handler
 from handlers import checkin as checkin_handler
 from handlers import coordinators, edits, errors, groups, members, profile, start
@@ -212,6 +213,7 @@ async def on_startup(application: AlumniApplication) -> None:
     await retention_handler.arm(application)
     await polls_handler.arm(application)
     await meetups_handler.arm(application)
+    await backups_handler.arm(application)
     await broadcast_report.catch_up(application.services)
 
     async def on_clock_changed() -> None:
@@ -221,6 +223,7 @@ async def on_startup(application: AlumniApplication) -> None:
         await retention_handler.arm(application)
         await polls_handler.arm(application)
         await meetups_handler.arm(application)
+        await backups_handler.arm(application)
         application.services.outbox.wake()
 
     application.services.clock.on_change(on_clock_changed)
