@@ -69,6 +69,15 @@ async def test_a_member_starts_and_answers_through_the_webhook(bot: Harness) -> 
     anna.assert_all_read()
 
 
+async def test_a_members_quick_answers_are_stored_in_the_order_written(bot: Harness) -> None:
+    anna = await _asked(bot)
+    for text in ("eins", "zwei", "drei"):
+        await anna.send(text)
+    await anna.expect("Frage 4 von 5")
+    await anna.wait_until(lambda: bot.server.pending_update_count == 0, "all confirmed")
+    assert [text for _, text, _ in await answers(bot, anna)] == ["eins", "zwei", "drei"]
+
+
 async def test_requests_without_the_right_secret_are_refused(bot: Harness) -> None:
     anna = bot.world.user("Anna")
     update_id = await anna.send("/start")
