@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bot.config import SettingsError, TokenRejected, load_settings
+from bot.config import SettingsError, TokenRejected, WebhookRejected, load_settings
 from bot.logging_setup import configure_logging
 
 EXIT_CONFIG = 2
@@ -98,7 +98,7 @@ def run() -> int:
     configure_logging(
         level=settings.log_level,
         log_format=settings.log_format,
-        secrets=[settings.token],
+        secrets=settings.secrets,
     )
     from handlers.app import run_polling
 
@@ -110,6 +110,12 @@ def run() -> int:
             "BOT_TOKEN wurde von Telegram abgelehnt (widerrufen oder vertippt?); "
             "bitte bei @BotFather prüfen. / Telegram rejected BOT_TOKEN (revoked or mistyped?); "
             "check it with @BotFather.",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    except WebhookRejected as error:
+        print(
+            f"Telegram hat WEBHOOK_URL abgelehnt / Telegram rejected WEBHOOK_URL: {error}",
             file=sys.stderr,
         )
         return EXIT_CONFIG

@@ -7,9 +7,17 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pytimeparse.timeparse import timeparse as parse_timespan
 
@@ -18,11 +26,17 @@ from bot.rounds.schedule import CheckinSchedule, parse_reminders
 from bot.themes import load_lexicon_file
 
 TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
+# What Telegram accepts as setWebhook's secret_token (sent back in every webhook request).
+WEBHOOK_SECRET_PATTERN = r"[A-Za-z0-9_-]{1,256}"
 SUPPORTED_LANGUAGES = ("de", "en")
 
 
 class TokenRejected(Exception):
     """Telegram refused BOT_TOKEN (revoked or mistyped): the operator must fix the settings."""
+
+
+class WebhookRejected(Exception):
+    """Telegram refused WEBHOOK_URL (not reachable, bad certificate, wrong port ...)."""
 
 
 def parse_duration(value: object) -> dt.timedelta:
@@ -103,6 +117,15 @@ def parse_optional_span(value: str) -> dt.timedelta | None:
     return span
 
 
+def parse_listen(value: str) -> tuple[str, int]:
+    """`127.0.0.1:8080`, `[::1]:8080` or `0.0.0.0:8080`: the address the webhook server binds."""
+    host, colon, port = value.strip().rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not colon or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError("expected host:port, such as 127.0.0.1:8080")
+    return host, int(port)
+
+
 def _parse_id_list(value: object) -> object:
     if isinstance(value, str):
         parts = [part.strip() for part in value.split(",") if part.strip()]
@@ -176,6 +199,12 @@ class Settings(BaseSettings):
     # `python -m bot backup` still works then, into ./backups), the newest BACKUP_KEEP kept
     backup_dir: str | None = None
     backup_keep: int = Field(default=7, ge=1)
+    # Webhook mode: with WEBHOOK_URL set, Telegram pushes updates to that public https address
+    # (a reverse proxy forwards them to WEBHOOK_LISTEN); without it the bot polls. The secret
+    # is validated after the URL (field order), so it can tell whether it is required.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
+    webhook_listen: str = "127.0.0.1:8080"
 
     @field_validator("timezone")
     @classmethod
@@ -266,6 +295,38 @@ class Settings(BaseSettings):
             raise ValueError("expected a token from @BotFather, like 123456:ABC-DEF...")
         return SecretStr(value.get_secret_value().strip())
 
+    @field_validator("webhook_url")
+    @classmethod
+    def _public_https(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme != "https" or not parts.hostname:
+            raise ValueError(
+                "expected the public https address, such as https://bot.example.org/tg"
+            )
+        return value.strip()
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        secret = value.get_secret_value().strip() if value is not None else ""
+        if not secret:
+            if info.data.get("webhook_url"):
+                raise ValueError(
+                    "required with WEBHOOK_URL: 1-256 characters of A-Z, a-z, 0-9, _ and -"
+                )
+            return None
+        if not re.fullmatch(WEBHOOK_SECRET_PATTERN, secret):
+            raise ValueError("expected 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return SecretStr(secret)
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        parse_listen(value)
+        return value.strip()
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
@@ -296,6 +357,16 @@ class Settings(BaseSettings):
         return parse_optional_span(self.meetup_followup)
 
     @property
+    def webhook_address(self) -> tuple[str, int]:
+        return parse_listen(self.webhook_listen)
+
+    @property
+    def secrets(self) -> list[str]:
+        """What must never appear in a log line: the token and the webhook secret."""
+        values = [self.bot_token, self.webhook_secret]
+        return [value.get_secret_value() for value in values if value is not None]
+
+    @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
@@ -303,7 +374,7 @@ class Settings(BaseSettings):
         """`text` with the bot token (in any form it may take in a URL) replaced."""
         from bot.logging_setup import redact
 
-        return redact(text, [self.bot_token.get_secret_value()] if self.bot_token else [])
+        return redact(text, self.secrets)
 
     def redact_database(self, text: str) -> str:
         """`text` with the DATABASE_URL password (and the bot token) replaced."""

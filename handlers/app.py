@@ -8,6 +8,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -30,6 +31,9 @@ from handlers.rate_limit import WindowRateLimiter
 from handlers.sender import TelegramSender
 from handlers.update_order import PerChatUpdateProcessor
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from handlers.webhook import WebhookServer
 
 logger = logging.getLogger(__name__)
 
@@ -113,9 +117,10 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     )
     await on_startup(application)
     logger.info(
-        "bot_started username=%s version=%s mode=polling database=%s",
+        "bot_started username=%s version=%s mode=%s database=%s",
         application.bot.username,
         _version(),
+        "webhook" if services.settings.webhook_url else "polling",
         services.db.describe(),
     )
 
@@ -161,7 +166,8 @@ async def _post_shutdown(application: Application) -> None:  # type: ignore[type
 
 
 def run_polling(settings: Settings) -> None:
-    """Run until SIGINT or SIGTERM; TokenRejected when Telegram refuses the token."""
+    """Run until SIGINT or SIGTERM (polling, or serving the webhook with WEBHOOK_URL set);
+    TokenRejected when Telegram refuses the token, WebhookRejected when it refuses the URL."""
     try:
         asyncio.run(_serve(settings))
     except InvalidToken as error:
@@ -197,20 +203,36 @@ async def _initialize(application: AlumniApplication) -> None:
             delay = min(delay * 2, 60.0)
 
 
+async def _start_webhook(application: AlumniApplication, intake: Intake) -> WebhookServer:
+    # Imported here: only webhook mode needs aiohttp.
+    from handlers.webhook import WebhookServer
+
+    webhook = WebhookServer(application, intake, allowed_updates=ALLOWED_UPDATES)
+    try:
+        await webhook.start()
+    except BaseException:
+        await webhook.stop()
+        raise
+    return webhook
+
+
 @asynccontextmanager
 async def running(
     application: AlumniApplication, *, poll_timeout: float = 10
 ) -> AsyncIterator[AlumniApplication]:
-    """Run the application inside an existing event loop, exactly as `run_polling` would.
+    """Run the application inside an existing event loop, exactly as `run_polling` would:
+    polling, or with WEBHOOK_URL set, serving the webhook.
 
     Used by tests, the demo and benchmarks: the same hooks in the same order.
     """
     await _initialize(application)
+    webhook_mode = application.services.settings.webhook_url is not None
     intake = Intake(
         application,
         application.services,
         poll_timeout=poll_timeout,
         allowed_updates=ALLOWED_UPDATES,
+        polling=not webhook_mode,
     )
     application.intake = intake
     try:
@@ -220,10 +242,15 @@ async def running(
             resumed = await resume_interrupted(application.services)
             logger.warning("previous_run_ended_unexpectedly resumed_check_ins=%d", resumed)
         await application.start()
-        await intake.start()
+        webhook: WebhookServer | None = None
         try:
+            await intake.start()
+            if webhook_mode:
+                webhook = await _start_webhook(application, intake)
             yield application
         finally:
+            if webhook is not None:
+                await webhook.stop()  # first: nothing new comes in, running requests answer
             await intake.stop()
             if not intake.aborted:
                 await end_run(application.services)

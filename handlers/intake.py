@@ -6,6 +6,10 @@ and every update before it are finished; updates run concurrently across chats a
 within a chat (the application's update processor). An update that arrives again after a crash
 is skipped if its effects were committed (the handled-update ids, recorded in the same
 transaction as those effects by `storage.db`).
+
+In webhook mode Telegram pushes the updates instead (`handlers.webhook`); each goes through
+`deliver`, the very same path (chat order, handled ids), and the request is answered only
+once it returns, which is the webhook's way of confirming.
 """
 
 from __future__ import annotations
@@ -17,7 +21,14 @@ import logging
 from typing import Any
 
 from telegram import Update
-from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    Conflict,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import Application
 
 from bot.intake import already_handled, mark_handled, prune_handled_updates
@@ -40,17 +51,20 @@ class Intake:
         *,
         poll_timeout: float,
         allowed_updates: list[str],
+        polling: bool = True,
     ) -> None:
         self.application = application
         self.services = services
         self.poll_timeout = poll_timeout
         self.allowed_updates = allowed_updates
+        self.polling = polling  # False: updates arrive through `deliver` (webhook mode)
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._finished: set[int] = set()
         self._confirm_below: int | None = None
         self._stopping = asyncio.Event()
         self.aborted = False  # cut off as by a crash: the run did not end cleanly
         self._task: asyncio.Task[None] | None = None
+        self._pushed: set[asyncio.Task[bool]] = set()  # webhook updates being handled
         # Updates handled since start; lets tests and the crash bench await progress.
         self.handled = 0
 
@@ -58,13 +72,43 @@ class Intake:
         services = self.services
         await prune_handled_updates(services, before=services.clock.now() - KEEP_HANDLED_IDS)
         self._stopping.clear()
-        self._task = asyncio.create_task(self._poll(), name="intake")
+        if self.polling:
+            await self._drop_stale_webhook()
+            self._task = asyncio.create_task(self._poll(), name="intake")
+
+    async def _drop_stale_webhook(self) -> None:
+        """A webhook left from an earlier webhook-mode run makes Telegram refuse getUpdates."""
+        try:
+            info = await self.application.bot.get_webhook_info()
+            if info.url:
+                # Pending updates stay with Telegram: getUpdates fetches them next.
+                await self.application.bot.delete_webhook(drop_pending_updates=False)
+                logger.warning("stale_webhook_deleted")
+        except TelegramError as error:  # the poll loop reports a lasting conflict itself
+            logger.warning("stale_webhook_check_failed error=%s", type(error).__name__)
+
+    async def deliver(self, update: Update) -> bool:
+        """A pushed (webhook) update: True once it is handled, or was handled before.
+
+        False when it could not be (the bot is stopping, its bookkeeping failed, or it was cut
+        off as by a crash): the caller answers an error and Telegram sends it again.
+        """
+        if self._stopping.is_set():
+            return False
+        task = asyncio.create_task(self._process(update), name=f"update-{update.update_id}")
+        self._pushed.add(task)
+        task.add_done_callback(self._pushed.discard)
+        # Waiting, not awaiting: a request the web server gives up on must not cancel the
+        # handling, which goes on and commits (a redelivery is then skipped).
+        await asyncio.wait({task})
+        return not task.cancelled() and task.exception() is None and task.result()
 
     async def abort(self) -> None:
         """What a killed process leaves: running updates cut off, nothing more confirmed."""
         self.aborted = True
         self._stopping.set()
-        tasks = [task for task in (self._task, *self._in_flight.values()) if task is not None]
+        running = (self._task, *self._in_flight.values(), *self._pushed)
+        tasks = [task for task in running if task is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -80,8 +124,10 @@ class Intake:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        if self._in_flight:
-            await asyncio.wait(list(self._in_flight.values()), timeout=grace)
+        if self._in_flight or self._pushed:
+            await asyncio.wait([*self._in_flight.values(), *self._pushed], timeout=grace)
+        if not self.polling:
+            return
         with contextlib.suppress(Exception):  # best effort: unconfirmed ones are skipped later
             if self._advance() is not None:
                 await self.application.bot.get_updates(offset=self._confirm_below, timeout=0)
@@ -129,6 +175,13 @@ class Intake:
                 )
 
     async def _handle(self, update: Update) -> None:
+        handled = await self._process(update)
+        self._in_flight.pop(update.update_id, None)
+        if handled:
+            self._finished.add(update.update_id)
+
+    async def _process(self, update: Update) -> bool:
+        """The one way an update is handled, fetched or pushed: in its chat's turn, once."""
         application, services = self.application, self.services
         current = HandlingUpdate(update.update_id)
 
@@ -148,13 +201,11 @@ class Intake:
             # Handlers report their own errors; this is the intake's own bookkeeping failing.
             # Leave the update unconfirmed: it comes again and is handled or skipped then.
             logger.exception("update_intake_failed id=%s", update.update_id)
-            self._in_flight.pop(update.update_id, None)
-            return
+            return False
         finally:
             handling_update.reset(token)
-        self._in_flight.pop(update.update_id, None)
-        self._finished.add(update.update_id)
         self.handled += 1
+        return True
 
     def _advance(self) -> int | None:
         """The offset to send: just past the last update before which everything is done."""

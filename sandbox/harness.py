@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import socket
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.clock import Clock
 from bot.config import Settings, load_settings
@@ -21,6 +23,28 @@ from sandbox.server import SandboxServer
 FAST_LIMITS = SandboxLimits(
     messages_per_second=10_000, group_messages_per_minute=10_000, private_chat_messages_per_second=0
 )
+
+
+# Where "Telegram" pushes in webhook mode; the sandbox routes it to the bot's local listener,
+# as the reverse proxy does in production.
+WEBHOOK_PUBLIC_URL = "https://alumni-bot.sandbox.test/telegram/updates"
+WEBHOOK_SECRET = "sandbox-webhook-secret_0123456789"
+
+
+def free_port() -> int:
+    """A port nobody listens on now (the bot binds it a moment later, and again on restarts)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def webhook_overrides() -> dict[str, Any]:
+    """Settings for webhook mode on 127.0.0.1 and a free port, fixed across restarts."""
+    return {
+        "webhook_url": WEBHOOK_PUBLIC_URL,
+        "webhook_secret": WEBHOOK_SECRET,
+        "webhook_listen": f"127.0.0.1:{free_port()}",
+    }
 
 
 def sandbox_settings(server: SandboxServer, database_path: Path, **overrides: Any) -> Settings:
@@ -60,6 +84,12 @@ class Harness:
         self._stack: AsyncExitStack | None = None
 
     @property
+    def webhook_local_url(self) -> str:
+        """The bot's own listener in webhook mode (what the reverse proxy forwards to)."""
+        host, port = self.settings.webhook_address
+        return f"http://{host}:{port}"
+
+    @property
     def services(self) -> Services:
         assert self.app is not None, "the bot is not running"
         return self.app.services
@@ -68,6 +98,10 @@ class Harness:
         if setting_overrides:
             self.settings = self.settings.model_copy(update=setting_overrides)
         self._stack = AsyncExitStack()
+        if self.settings.webhook_url:
+            public = urlsplit(self.settings.webhook_url)
+            host, port = self.settings.webhook_address
+            self.server.route_webhook(f"{public.scheme}://{public.netloc}", f"http://{host}:{port}")
         self.app = build_application(self.settings, clock=self.clock)
         await self._stack.enter_async_context(running(self.app, poll_timeout=10))
         # A waiting getUpdates re-checks when time jumps, so a poll whose close moment the

@@ -13,6 +13,7 @@ import copy
 import itertools
 import json
 import logging
+import re
 import secrets
 import time
 from collections import deque
@@ -24,6 +25,7 @@ from aiohttp import web
 
 from sandbox.limits import FloodControl, FloodLog, SandboxLimits, TooManyRequests
 from sandbox.telegram_html import EntityParseError, plain_text, utf16_length
+from sandbox.webhook import RetryPolicy, WebhookAttempt, WebhookPush
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +48,10 @@ DEFAULT_EXCLUDED_UPDATES = {"chat_member", "message_reaction", "message_reaction
 # Scopes of setMyCommands that name one chat; Telegram refuses them for chats the bot cannot see.
 CHAT_SCOPES = {"chat", "chat_administrators", "chat_member"}
 MAX_COMMANDS = 100
+WEBHOOK_CONFLICT = (
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
+)
 RECHECK_SECONDS = 0.02
 POLL_QUESTION_MAX = 300
 POLL_OPTION_MAX = 100
@@ -183,6 +189,7 @@ class SandboxServer:
         port: int = 0,
         hang_seconds: float = 30.0,
         privacy_mode: bool = True,
+        webhook_retry: RetryPolicy | None = None,
     ) -> None:
         bot_id = 7_000_000_000 + secrets.randbelow(1_000_000)
         self.token = token or f"{bot_id}:{secrets.token_urlsafe(30)}"
@@ -217,6 +224,11 @@ class SandboxServer:
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.webhook_url = ""
+        # While a webhook is set, updates are pushed (sandbox.webhook) instead of fetched.
+        self.webhook_retry = webhook_retry or RetryPolicy()
+        self.webhook_routes: dict[str, str] = {}  # the reverse proxy: public → local origin
+        self.webhook_attempts: list[WebhookAttempt] = []
+        self._push: WebhookPush | None = None
         self.calls: list[tuple[str, dict[str, Any]]] = []
         # Called with every message the bot sends (the `sandbox` command prints them).
         self.listeners: list[Callable[[SentMessage], None]] = []
@@ -287,6 +299,7 @@ class SandboxServer:
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
 
     async def stop(self) -> None:
+        await self._stop_push()
         self._closing.set()
         async with self._changed:
             self._changed.notify_all()
@@ -365,6 +378,24 @@ class SandboxServer:
             for update_id, update in self.update_log.items()
             if update.get("message", {}).get("text") == text
         )
+
+    def route_webhook(self, public_origin: str, local_origin: str) -> None:
+        """Play the reverse proxy: pushes to `https://bot.example.org/...` go to the local
+        `http://127.0.0.1:8080/...` instead (the path is kept)."""
+        self.webhook_routes[public_origin.rstrip("/")] = local_origin.rstrip("/")
+
+    def deliverable_updates(self) -> list[dict[str, Any]]:
+        """The updates Telegram would hand out now, oldest first (call with the lock held)."""
+        self._close_due_polls()
+        self._drop_unwanted_updates()
+        return list(self._updates)
+
+    async def confirm(self, update: dict[str, Any]) -> None:
+        """The webhook answered 2xx: Telegram forgets the update."""
+        async with self._changed:
+            with contextlib.suppress(ValueError):  # a deleteWebhook may have dropped it
+                self._updates.remove(update)
+            self._changed.notify_all()
 
     @property
     def pending_update_count(self) -> int:
@@ -661,35 +692,61 @@ class SandboxServer:
     async def _get_me(self, params: dict[str, Any]) -> dict[str, Any]:
         return self.bot_user
 
+    async def set_webhook(self, url: str, *, secret_token: str | None = None) -> None:
+        """Set a webhook as some bot did earlier (e.g. a stale one a polling bot must remove)."""
+        await self._set_webhook({"url": url, "secret_token": secret_token or ""})
+
+    async def _stop_push(self) -> None:
+        if self._push is not None:
+            push, self._push = self._push, None
+            await push.stop()
+
     async def _delete_webhook(self, params: dict[str, Any]) -> bool:
+        await self._stop_push()  # updates not confirmed yet stay for getUpdates
         self.webhook_url = ""
         if str(params.get("drop_pending_updates", "")).lower() == "true":
             self._updates.clear()
+        await self.notify()
         return True
 
     async def _set_webhook(self, params: dict[str, Any]) -> bool:
         url = str(params.get("url", ""))
-        if url and not url.startswith("https://"):
+        if not url:
+            return await self._delete_webhook(params)  # Telegram: an empty URL removes it
+        if not url.startswith("https://"):
             raise ApiError(
                 400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
             )
+        secret = str(params.get("secret_token") or "")
+        if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        if "allowed_updates" in params:
+            self._allowed_updates = list(params["allowed_updates"] or [])
+        if str(params.get("drop_pending_updates", "")).lower() == "true":
+            self._updates.clear()
+        await self._stop_push()
         self.webhook_url = url
+        self._push = WebhookPush(self, url=url, secret=secret or None, policy=self.webhook_retry)
+        self._push.start()
+        await self.notify()  # a waiting getUpdates answers 409 now
         return True
 
     async def _get_webhook_info(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {
+        info: dict[str, Any] = {
             "url": self.webhook_url,
             "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
         }
+        if self.webhook_url:
+            info["allowed_updates"] = list(self._allowed_updates)
+        if self._push is not None and self._push.last_error_date is not None:
+            info["last_error_date"] = self._push.last_error_date
+            info["last_error_message"] = self._push.last_error
+        return info
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         if self.webhook_url:
-            raise ApiError(
-                409,
-                "Conflict: can't use getUpdates method while webhook is active; "
-                "use deleteWebhook to delete the webhook first",
-            )
+            raise ApiError(409, WEBHOOK_CONFLICT)
         offset = self._int(params, "offset", 0)
         limit = max(1, min(100, self._int(params, "limit", 100)))
         timeout = max(0, self._int(params, "timeout", 0))
@@ -712,10 +769,15 @@ class SandboxServer:
         if timeout:
             await self.wait_for(
                 lambda: (
-                    bool(ready()) or self._closing.is_set() or self._poll_generation != generation
+                    bool(ready())
+                    or self._closing.is_set()
+                    or self._poll_generation != generation
+                    or bool(self.webhook_url)
                 ),
                 timeout,
             )
+        if self.webhook_url:  # set while this call waited
+            raise ApiError(409, WEBHOOK_CONFLICT)
         if self._poll_generation != generation:
             raise ApiError(
                 409,

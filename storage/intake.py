@@ -47,3 +47,11 @@ async def end_run(session: AsyncSession, *, now: dt.datetime) -> None:
     if run is not None:
         run.stopped_at = now
         session.add(run)
+
+
+async def last_handled(session: AsyncSession) -> dt.datetime | None:
+    """When the newest update was handled (ids rise with time); None when none is kept."""
+    result = await session.exec(
+        select(HandledUpdate.handled_at).order_by(col(HandledUpdate.update_id).desc()).limit(1)
+    )
+    return result.first()

@@ -204,3 +204,14 @@ async def delete_settled_rows(session: AsyncSession, *, prefix: str) -> None:
             ),
         )
     )
+
+
+async def due_backlog(session: AsyncSession, *, now: dt.datetime) -> tuple[int, dt.datetime | None]:
+    """How many rows are due and not yet taken, and since when the oldest of them is due."""
+    result = await session.exec(
+        select(func.count(), func.min(OutboxMessage.not_before)).where(
+            OutboxMessage.status == DeliveryStatus.PENDING, OutboxMessage.not_before <= now
+        )
+    )
+    count, oldest = result.one()
+    return int(count), oldest

@@ -17,7 +17,9 @@ TOKEN = "123456:" + "A" * 30
 def no_outside_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Only what a test sets counts: no variables from the shell, no `.env` in the cwd."""
     for key in list(os.environ):
-        if key.startswith(("BOT_", "DATABASE_", "LOG_", "COORDINATOR_", "TIMEZONE", "SEND_")):
+        if key.startswith(
+            ("BOT_", "DATABASE_", "LOG_", "COORDINATOR_", "TIMEZONE", "SEND_", "WEBHOOK_")
+        ):
             monkeypatch.delenv(key)
     monkeypatch.chdir(tmp_path)
 
@@ -104,3 +106,34 @@ def test_redact_hides_the_configured_token() -> None:
     settings = load_settings(bot_token=TOKEN)
     assert TOKEN not in settings.redact(f"https://api.telegram.org/bot{TOKEN}/getMe")
     assert settings.redact("harmless") == "harmless"
+
+
+def test_webhook_mode_needs_an_https_url_and_a_secret() -> None:
+    assert load_settings().webhook_url is None  # polling by default
+    settings = load_settings(
+        webhook_url="https://bot.example.org/tg",
+        webhook_secret="s3cret_-X",
+        webhook_listen="[::1]:9000",
+    )
+    assert settings.webhook_address == ("::1", 9000)
+    assert load_settings().webhook_address == ("127.0.0.1", 8080)
+    with pytest.raises(SettingsError, match=r"^WEBHOOK_SECRET: required with WEBHOOK_URL"):
+        load_settings(webhook_url="https://bot.example.org/tg")
+    with pytest.raises(SettingsError, match=r"^WEBHOOK_SECRET: expected 1-256"):
+        load_settings(webhook_url="https://bot.example.org/tg", webhook_secret="no spaces!")
+    with pytest.raises(SettingsError, match=r"^WEBHOOK_SECRET: expected 1-256"):
+        load_settings(webhook_url="https://bot.example.org/tg", webhook_secret="x" * 257)
+    with pytest.raises(SettingsError, match=r"^WEBHOOK_URL: expected the public https address"):
+        load_settings(webhook_url="http://bot.example.org/tg", webhook_secret="abc")
+    with pytest.raises(SettingsError, match=r"^WEBHOOK_LISTEN: expected host:port"):
+        load_settings(webhook_listen="8080")
+
+
+def test_the_webhook_secret_is_redacted_like_the_token() -> None:
+    secret = "webhook-secret-0123456789"
+    settings = load_settings(
+        bot_token=TOKEN, webhook_url="https://bot.example.org/tg", webhook_secret=secret
+    )
+    assert secret in settings.secrets and TOKEN in settings.secrets
+    assert secret not in settings.redact(f"setWebhook secret_token={secret}")
+    assert secret not in repr(settings)

@@ -8,13 +8,14 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+from pydantic import SecretStr
 from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot.logging_setup import REDACTED, configure_logging, redact
 from bot.payloads import message_payload
 from handlers.context import BotContext
-from sandbox.harness import Harness
+from sandbox.harness import WEBHOOK_SECRET, Harness, webhook_overrides
 
 
 @pytest.fixture
@@ -96,3 +97,25 @@ def test_redact_covers_every_form_of_the_token() -> None:
     text = f"a {token} b 123456%3AAAbbCCddEEffGGhhIIjjKKllMMnn c AAbbCCddEEffGGhhIIjjKKllMMnn"
     assert redact(text, [token]) == f"a {REDACTED} b {REDACTED} c {REDACTED}"
     assert redact("nothing secret", []) == "nothing secret"
+
+
+@pytest.mark.usefixtures("restore_logging")
+async def test_the_webhook_secret_never_appears_in_debug_output(bot: Harness) -> None:
+    """PTB logs every call's parameters at DEBUG, setWebhook's secret_token among them."""
+    stream = io.StringIO()
+    await bot.stop()
+    webhook = webhook_overrides()
+    bot.settings = bot.settings.model_copy(
+        update={**webhook, "webhook_secret": SecretStr(webhook["webhook_secret"])}
+    )
+    secrets = bot.settings.secrets
+    configure_logging(level="DEBUG", log_format="text", secrets=secrets, stream=stream)
+    await bot.start()
+    anna = bot.world.user("Anna")
+    await anna.send("/start")
+    await anna.expect("Datenschutz")
+    await bot.stop()
+
+    output = stream.getvalue()
+    assert "setWebhook" in output and "webhook_listening" in output
+    assert WEBHOOK_SECRET not in output and bot.settings.token not in output
