@@ -22,6 +22,10 @@ from storage.intake import record_handled_sync
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# PostgreSQL: the key of the transaction-level advisory lock that serialises `write()` sessions
+# (of every process on the database, not only this one). Any constant; this one spells "alum".
+WRITER_LOCK_KEY = 0x616C756D
+_SERIALISED = "serialised_writer"  # Session.info flag of a `write()` session
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -55,6 +59,14 @@ def _record_update(session: Session) -> None:
     if current is not None:
         record_handled_sync(session, update_id=current.update_id)
         current.recorded = True
+
+
+@event.listens_for(_IntakeSession, "after_begin")
+def _wait_for_other_writers(session: Session, _transaction: Any, connection: Connection) -> None:
+    """PostgreSQL: every transaction of a `write()` session first takes the writer lock, which
+    the database releases at commit or rollback."""
+    if session.info.get(_SERIALISED):
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})")
 
 
 def create_engine(database_url: str) -> AsyncEngine:
@@ -92,7 +104,9 @@ class Database:
             sync_session_class=_IntakeSession,
             expire_on_commit=False,
         )
+        self.is_sqlite = make_url(database_url).get_backend_name() == "sqlite"
         # SQLite allows one writer; serialising our own writes avoids "database is locked".
+        # (PostgreSQL: unused; the database's own advisory lock serialises writers.)
         self.write_lock = asyncio.Lock()
 
     def describe(self) -> str:
@@ -113,11 +127,19 @@ class Database:
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A session for a read-modify-write; the caller commits.
 
-        Writers are serialised in-process: SQLite would otherwise fail a transaction that read
-        first and then tries to write after another connection committed (BUSY_SNAPSHOT).
+        Writers are serialised. SQLite: in-process, by `write_lock`; it would otherwise fail a
+        transaction that read first and then tries to write after another connection committed
+        (BUSY_SNAPSHOT). PostgreSQL: by an advisory lock that each transaction of the session
+        takes first (so a read-modify-write never sees a stale row), for every process.
         Not reentrant: never open `write()` inside another `write()`.
         """
-        async with self.write_lock, self._sessions() as session:
+        if self.is_sqlite:
+            async with self.write_lock, self._sessions() as session:
+                yield session
+            return
+        async with self._sessions() as session:
+            session.info[_SERIALISED] = True
+            await session.connection()  # begin now: wait for the other writers here
             yield session
 
     async def close(self) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -26,8 +24,8 @@ def _down_and_up(connection: Connection) -> None:
     command.upgrade(config, "head")
 
 
-async def test_migrations_match_the_models(tmp_path: Path) -> None:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'schema.db'}")
+async def test_migrations_match_the_models(empty_database_url: str) -> None:
+    db = Database(empty_database_url)
     await db.migrate()
     async with db.engine.connect() as connection:
         differences = await connection.run_sync(_differences)
@@ -35,8 +33,8 @@ async def test_migrations_match_the_models(tmp_path: Path) -> None:
     assert differences == [], "a model changed without a migration (or the other way round)"
 
 
-async def test_migrations_downgrade_and_upgrade_again(tmp_path: Path) -> None:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'cycle.db'}")
+async def test_migrations_downgrade_and_upgrade_again(empty_database_url: str) -> None:
+    db = Database(empty_database_url)
     await db.migrate()
     async with db.engine.begin() as connection:
         await connection.run_sync(_down_and_up)
