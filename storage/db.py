@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -12,7 +12,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import Session
@@ -78,6 +78,30 @@ def create_engine(database_url: str) -> AsyncEngine:
     if url.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def compare_filter(connection: Connection) -> Callable[..., bool]:
+    """Alembic's `include_object` for comparing the models with this database.
+
+    SQLite databases migrated before the naming convention hold the same unique constraints
+    unnamed; Alembic would report each as missing. They are the same constraint: skip those.
+    (A migration that alters one on SQLite names it first: `batch_alter_table(...,
+    naming_convention=storage.tables.fields.NAMING_CONVENTION)`.)
+    """
+    if connection.dialect.name != "sqlite":
+        return lambda *_args: True
+    inspector = inspect(connection)
+
+    def include(item: Any, _name: Any, kind: str, reflected: bool, compare_to: Any) -> bool:
+        if kind != "unique_constraint" or reflected or compare_to is not None:
+            return True
+        columns = sorted(column.name for column in item.columns)
+        return not any(
+            found["name"] is None and sorted(found["column_names"]) == columns
+            for found in inspector.get_unique_constraints(item.table.name)
+        )
+
+    return include
 
 
 def alembic_config() -> Config:
