@@ -1,4 +1,4 @@
-"""`python -m bot [run|demo|sandbox]`: the command line."""
+"""`python -m bot [run|demo|sandbox|copy-db]`: the command line."""
 
 from __future__ import annotations
 
@@ -35,6 +35,13 @@ def _parser() -> argparse.ArgumentParser:
         help="run the local Telegram sandbox on 127.0.0.1 for `python -m bot run` to talk to",
     )
     sandbox.add_argument("--port", type=int, default=8081, help="port (default 8081; 0: any)")
+    copy_db = commands.add_parser(
+        "copy-db",
+        help="copy every row from DATABASE_URL into another, empty database (e.g. PostgreSQL)",
+    )
+    copy_db.add_argument(
+        "--to", required=True, metavar="URL", help="e.g. postgresql+psycopg://user@host/alumni"
+    )
     return parser
 
 
@@ -47,7 +54,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run_demo())
     if command == "sandbox":
         return asyncio.run(run_sandbox(args.port, sys.stdin, sys.stdout))
+    if command == "copy-db":
+        return copy_db(args.to)
     return run()
+
+
+def copy_db(target_url: str) -> int:
+    """Copy the bot's database (DATABASE_URL) into `target_url`; stop the bot first."""
+    from sqlalchemy.engine import make_url
+
+    from bot.copy_db import CopyRefused, copy_database
+
+    try:
+        settings = load_settings()
+        make_url(target_url)
+    except (SettingsError, ValueError) as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        report = asyncio.run(copy_database(source_url=settings.database_url, target_url=target_url))
+    except CopyRefused as error:
+        print(f"Nothing copied: {error}.", file=sys.stderr)
+        return EXIT_CONFIG
+    for table, rows in report.rows.items():
+        print(f"{table}: {rows}")
+    shown = make_url(target_url).render_as_string(hide_password=True)
+    print(f"Copied {report.total} rows into {shown}; the row counts match.")
+    return 0
 
 
 def run() -> int:
