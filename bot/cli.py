@@ -1,4 +1,4 @@
-"""`python -m bot [run|demo|sandbox|backup]`: the command line."""
+"""`python -m bot [run|demo|sandbox|backup|copy-db]`: the command line."""
 
 from __future__ import annotations
 
@@ -44,6 +44,13 @@ def _parser() -> argparse.ArgumentParser:
         "(or ./backups), keeping the newest BACKUP_KEEP there.",
     )
     backup.add_argument("file", nargs="?", type=Path, metavar="FILE", help="where to write it")
+    copy_db = commands.add_parser(
+        "copy-db",
+        help="copy every row from DATABASE_URL into another, empty database (e.g. PostgreSQL)",
+    )
+    copy_db.add_argument(
+        "--to", required=True, metavar="URL", help="e.g. postgresql+psycopg://user@host/alumni"
+    )
     return parser
 
 
@@ -58,6 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run_sandbox(args.port, sys.stdin, sys.stdout))
     if command == "backup":
         return backup(args.file)
+    if command == "copy-db":
+        return copy_db(args.to)
     return run()
 
 
@@ -85,6 +94,30 @@ def backup(target: Path | None) -> int:
     print(f"Backup written to {result.path} ({backups.human_size(result.size)})")
     if result.removed:
         print(f"Removed {len(result.removed)} older backup(s), keeping {settings.backup_keep}")
+    return 0
+
+
+def copy_db(target_url: str) -> int:
+    """Copy the bot's database (DATABASE_URL) into `target_url`; stop the bot first."""
+    from sqlalchemy.engine import make_url
+
+    from bot.copy_db import CopyRefused, copy_database
+
+    try:
+        settings = load_settings()
+        make_url(target_url)
+    except (SettingsError, ValueError) as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        report = asyncio.run(copy_database(source_url=settings.database_url, target_url=target_url))
+    except CopyRefused as error:
+        print(f"Nothing copied: {error}.", file=sys.stderr)
+        return EXIT_CONFIG
+    for table, rows in report.rows.items():
+        print(f"{table}: {rows}")
+    shown = make_url(target_url).render_as_string(hide_password=True)
+    print(f"Copied {report.total} rows into {shown}; the row counts match.")
     return 0
 
 

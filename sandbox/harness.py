@@ -47,11 +47,14 @@ def webhook_overrides() -> dict[str, Any]:
     }
 
 
-def sandbox_settings(server: SandboxServer, database_path: Path, **overrides: Any) -> Settings:
+def sandbox_settings(server: SandboxServer, database: Path | str, **overrides: Any) -> Settings:
+    """Settings for a bot on the sandbox; `database` is an SQLite file or a database URL."""
     values: dict[str, Any] = {
         "bot_token": server.token,
         "bot_api_base_url": server.base_url,
-        "database_url": f"sqlite+aiosqlite:///{database_path}",
+        "database_url": (
+            f"sqlite+aiosqlite:///{database}" if isinstance(database, Path) else database
+        ),
         "coordinator_ids": [],
         "timezone": "Europe/Berlin",
         "default_language": "de",

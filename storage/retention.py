@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import Text, cast
 from sqlmodel import and_, col, delete, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -42,7 +43,8 @@ async def erase_old_payloads(session: AsyncSession, *, cutoff: dt.datetime) -> i
         .where(
             col(OutboxMessage.created_at) < cutoff,
             col(OutboxMessage.status) != DeliveryStatus.PENDING,
-            col(OutboxMessage.payload) != {},
+            # As text: PostgreSQL's json type has no equality operator.
+            cast(col(OutboxMessage.payload), Text) != "{}",
         )
         .values(payload={}, error=None)
     )

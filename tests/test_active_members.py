@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from sqlmodel import col, select
 
@@ -15,7 +14,7 @@ NOW = dt.datetime(2027, 1, 4, 10, tzinfo=dt.UTC)
 HOUR = dt.timedelta(hours=1)
 
 
-async def test_sql_clause_and_python_twin_agree(database_path: Path) -> None:
+async def test_sql_clause_and_python_twin_agree(database_url: str) -> None:
     cases: dict[int, dict[str, object]] = {
         1: {"consent_at": NOW - HOUR},  # active
         2: {},  # never consented
@@ -24,7 +23,7 @@ async def test_sql_clause_and_python_twin_agree(database_path: Path) -> None:
         5: {"consent_at": NOW - HOUR, "paused_until": NOW},  # the pause ends right now
         6: {"consent_at": NOW - HOUR, "paused_until": NOW - HOUR},  # back from a pause
     }
-    db = Database(f"sqlite+aiosqlite:///{database_path}")
+    db = Database(database_url)
     try:
         async with db.write() as session:
             for telegram_id, fields in cases.items():

@@ -67,7 +67,7 @@ async def test_an_invalid_setting_is_named(tmp_path: Path) -> None:
 
 
 async def test_run_answers_start_against_a_bot_api_server_and_stops_on_sigterm(
-    tmp_path: Path,
+    tmp_path: Path, empty_database_url: str
 ) -> None:
     async with SandboxServer() as sandbox:
         process = await asyncio.create_subprocess_exec(
@@ -81,6 +81,7 @@ async def test_run_answers_start_against_a_bot_api_server_and_stops_on_sigterm(
                 BOT_TOKEN=sandbox.token,
                 BOT_API_BASE_URL=sandbox.base_url,
                 LOG_LEVEL="DEBUG",
+                DATABASE_URL=empty_database_url,  # migrated at start
             ),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from db_peek import peek_one
 from factories import cohort, member
 from member_steps import stored
 
@@ -156,14 +157,12 @@ async def test_blocking_and_unblocking_the_bot(bot: Harness) -> None:
 
 
 def _reachable(bot: Harness, telegram_id: int) -> bool | None:
-    """Synchronous peek for wait_until: read the file with sqlite3 (test-only)."""
-    import sqlite3
-
-    path = bot.settings.database_url.split("///", 1)[1]
-    with sqlite3.connect(path) as connection:
-        found = connection.execute(
-            "SELECT reachable FROM member WHERE telegram_id = ?", (telegram_id,)
-        ).fetchone()
+    """Synchronous peek for wait_until (test-only)."""
+    found = peek_one(
+        bot.settings.database_url,
+        "SELECT reachable FROM member WHERE telegram_id = :telegram_id",
+        telegram_id=telegram_id,
+    )
     return None if found is None else bool(found[0])
 
 

@@ -4,6 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import storage.tables  # noqa: F401  (registers every table on the metadata)
+from storage.db import compare_filter
 
 connection = context.config.attributes.get("connection")
 if connection is None:
@@ -14,6 +15,7 @@ context.configure(
     target_metadata=SQLModel.metadata,
     render_as_batch=True,
     compare_type=True,
+    include_object=compare_filter(connection),
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -27,8 +27,8 @@ def upgrade() -> None:
         sa.Column("migrated_from", sa.BigInteger(), nullable=True),
         sa.Column("created_at", storage.types.UTCDateTime(), nullable=False),
         sa.Column("updated_at", storage.types.UTCDateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("telegram_id"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_chat")),
+        sa.UniqueConstraint("telegram_id", name=op.f("uq_chat_telegram_id")),
     )
     op.create_table(
         "outbox",
@@ -44,8 +44,8 @@ def upgrade() -> None:
         sa.Column("sent_at", storage.types.UTCDateTime(), nullable=True),
         sa.Column("message_id", sa.BigInteger(), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("purpose_key"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
+        sa.UniqueConstraint("purpose_key", name=op.f("uq_outbox_purpose_key")),
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_outbox_chat_id"), ["chat_id"], unique=False)

@@ -22,8 +22,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("created_at", storage.types.UTCDateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("name"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cohort")),
+        sa.UniqueConstraint("name", name=op.f("uq_cohort_name")),
     )
     op.create_table(
         "invite",
@@ -35,9 +35,14 @@ def upgrade() -> None:
         sa.Column("revoked_at", storage.types.UTCDateTime(), nullable=True),
         sa.Column("used_count", sa.Integer(), nullable=False),
         sa.Column("created_at", storage.types.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["cohort_id"], ["cohort.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("code"),
+        sa.ForeignKeyConstraint(
+            ["cohort_id"],
+            ["cohort.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_invite_cohort_id_cohort"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_invite")),
+        sa.UniqueConstraint("code", name=op.f("uq_invite_code")),
     )
     op.create_table(
         "member",
@@ -59,9 +64,14 @@ def upgrade() -> None:
         sa.Column("draft", sa.Text(), nullable=True),
         sa.Column("created_at", storage.types.UTCDateTime(), nullable=False),
         sa.Column("updated_at", storage.types.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["cohort_id"], ["cohort.id"], ondelete="SET NULL"),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("telegram_id"),
+        sa.ForeignKeyConstraint(
+            ["cohort_id"],
+            ["cohort.id"],
+            ondelete="SET NULL",
+            name=op.f("fk_member_cohort_id_cohort"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_member")),
+        sa.UniqueConstraint("telegram_id", name=op.f("uq_member_telegram_id")),
     )
     with op.batch_alter_table("member", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_member_username"), ["username"], unique=False)

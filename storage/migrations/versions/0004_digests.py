@@ -23,9 +23,11 @@ def upgrade() -> None:
         sa.Column("round_id", sa.Integer(), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("created_at", storage.types.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["round_id"], ["round.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("round_id", "kind"),
+        sa.ForeignKeyConstraint(
+            ["round_id"], ["round.id"], ondelete="CASCADE", name=op.f("fk_digest_round_id_round")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_digest")),
+        sa.UniqueConstraint("round_id", "kind", name=op.f("uq_digest_round_id_kind")),
     )
 
 

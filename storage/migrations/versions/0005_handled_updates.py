@@ -20,14 +20,14 @@ def upgrade() -> None:
         "handled_update",
         sa.Column("update_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("handled_at", storage.types.UTCDateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("update_id"),
+        sa.PrimaryKeyConstraint("update_id", name=op.f("pk_handled_update")),
     )
     op.create_table(
         "bot_run",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("started_at", storage.types.UTCDateTime(), nullable=False),
         sa.Column("stopped_at", storage.types.UTCDateTime(), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_bot_run")),
     )
 
 

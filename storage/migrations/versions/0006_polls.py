@@ -37,9 +37,11 @@ def upgrade() -> None:
         sa.Column("closed_at", storage.types.UTCDateTime(), nullable=True),
         sa.Column("closed_by", sa.BigInteger(), nullable=True),
         sa.Column("result_queued_at", storage.types.UTCDateTime(), nullable=True),
-        sa.ForeignKeyConstraint(["cohort_id"], ["cohort.id"], ondelete="SET NULL"),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("request_key"),
+        sa.ForeignKeyConstraint(
+            ["cohort_id"], ["cohort.id"], ondelete="SET NULL", name=op.f("fk_poll_cohort_id_cohort")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_poll")),
+        sa.UniqueConstraint("request_key", name=op.f("uq_poll_request_key")),
     )
     op.create_index(op.f("ix_poll_closes_at"), "poll", ["closes_at"], unique=False)
     op.create_index(op.f("ix_poll_closed_at"), "poll", ["closed_at"], unique=False)
@@ -54,11 +56,18 @@ def upgrade() -> None:
         sa.Column("option_counts", sa.JSON(), nullable=False),
         sa.Column("voter_count", sa.Integer(), nullable=False),
         sa.Column("created_at", storage.types.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["member_id"], ["member.id"], ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["poll_id"], ["poll.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("poll_id", "chat_id"),
-        sa.UniqueConstraint("telegram_poll_id"),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["member.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_poll_copy_member_id_member"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["poll_id"], ["poll.id"], ondelete="CASCADE", name=op.f("fk_poll_copy_poll_id_poll")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_poll_copy")),
+        sa.UniqueConstraint("poll_id", "chat_id", name=op.f("uq_poll_copy_poll_id_chat_id")),
+        sa.UniqueConstraint("telegram_poll_id", name=op.f("uq_poll_copy_telegram_poll_id")),
     )
     op.create_index(op.f("ix_poll_copy_poll_id"), "poll_copy", ["poll_id"], unique=False)
     op.create_index(op.f("ix_poll_copy_member_id"), "poll_copy", ["member_id"], unique=False)
@@ -71,11 +80,23 @@ def upgrade() -> None:
         sa.Column("member_id", sa.Integer(), nullable=True),
         sa.Column("option_ids", sa.JSON(), nullable=False),
         sa.Column("voted_at", storage.types.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["copy_id"], ["poll_copy.id"], ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["member_id"], ["member.id"], ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["poll_id"], ["poll.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("poll_id", "voter"),
+        sa.ForeignKeyConstraint(
+            ["copy_id"],
+            ["poll_copy.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_poll_vote_copy_id_poll_copy"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["member.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_poll_vote_member_id_member"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["poll_id"], ["poll.id"], ondelete="CASCADE", name=op.f("fk_poll_vote_poll_id_poll")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_poll_vote")),
+        sa.UniqueConstraint("poll_id", "voter", name=op.f("uq_poll_vote_poll_id_voter")),
     )
     op.create_index(op.f("ix_poll_vote_poll_id"), "poll_vote", ["poll_id"], unique=False)
     op.create_index(op.f("ix_poll_vote_member_id"), "poll_vote", ["member_id"], unique=False)
@@ -90,8 +111,8 @@ def upgrade() -> None:
         sa.Column("settings", sa.JSON(), nullable=False),
         sa.Column("created_at", storage.types.UTCDateTime(), nullable=False),
         sa.Column("updated_at", storage.types.UTCDateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("telegram_id"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_poll_draft")),
+        sa.UniqueConstraint("telegram_id", name=op.f("uq_poll_draft_telegram_id")),
     )
 
 

@@ -35,9 +35,14 @@ def upgrade() -> None:
         sa.Column("created_at", storage.types.UTCDateTime(), nullable=False),
         sa.Column("updated_at", storage.types.UTCDateTime(), nullable=False),
         sa.Column("cancelled_at", storage.types.UTCDateTime(), nullable=True),
-        sa.ForeignKeyConstraint(["cohort_id"], ["cohort.id"], ondelete="SET NULL"),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("request_key"),
+        sa.ForeignKeyConstraint(
+            ["cohort_id"],
+            ["cohort.id"],
+            ondelete="SET NULL",
+            name=op.f("fk_meetup_cohort_id_cohort"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_meetup")),
+        sa.UniqueConstraint("request_key", name=op.f("uq_meetup_request_key")),
     )
     op.create_index(op.f("ix_meetup_starts_at"), "meetup", ["starts_at"], unique=False)
     op.create_index(op.f("ix_meetup_status"), "meetup", ["status"], unique=False)
@@ -51,10 +56,20 @@ def upgrade() -> None:
         sa.Column("shown_version", sa.Integer(), nullable=False),
         sa.Column("refreshes", sa.Integer(), nullable=False),
         sa.Column("created_at", storage.types.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["meetup_id"], ["meetup.id"], ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["member_id"], ["member.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("meetup_id", "chat_id"),
+        sa.ForeignKeyConstraint(
+            ["meetup_id"],
+            ["meetup.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_meetup_copy_meetup_id_meetup"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["member.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_meetup_copy_member_id_member"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_meetup_copy")),
+        sa.UniqueConstraint("meetup_id", "chat_id", name=op.f("uq_meetup_copy_meetup_id_chat_id")),
     )
     op.create_index(op.f("ix_meetup_copy_meetup_id"), "meetup_copy", ["meetup_id"], unique=False)
     op.create_index(op.f("ix_meetup_copy_member_id"), "meetup_copy", ["member_id"], unique=False)
@@ -67,10 +82,22 @@ def upgrade() -> None:
         sa.Column("name_visible", sa.Boolean(), nullable=False),
         sa.Column("answered_at", storage.types.UTCDateTime(), nullable=False),
         sa.Column("waiting_since", storage.types.UTCDateTime(), nullable=True),
-        sa.ForeignKeyConstraint(["meetup_id"], ["meetup.id"], ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["member_id"], ["member.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("meetup_id", "member_id"),
+        sa.ForeignKeyConstraint(
+            ["meetup_id"],
+            ["meetup.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_meetup_rsvp_meetup_id_meetup"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["member.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_meetup_rsvp_member_id_member"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_meetup_rsvp")),
+        sa.UniqueConstraint(
+            "meetup_id", "member_id", name=op.f("uq_meetup_rsvp_meetup_id_member_id")
+        ),
     )
     op.create_index(op.f("ix_meetup_rsvp_meetup_id"), "meetup_rsvp", ["meetup_id"], unique=False)
     op.create_index(op.f("ix_meetup_rsvp_member_id"), "meetup_rsvp", ["member_id"], unique=False)
@@ -82,9 +109,14 @@ def upgrade() -> None:
         sa.Column("due_at", storage.types.UTCDateTime(), nullable=False),
         sa.Column("done_at", storage.types.UTCDateTime(), nullable=False),
         sa.Column("skipped", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(["meetup_id"], ["meetup.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("meetup_id", "stage"),
+        sa.ForeignKeyConstraint(
+            ["meetup_id"],
+            ["meetup.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_meetup_stage_meetup_id_meetup"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_meetup_stage")),
+        sa.UniqueConstraint("meetup_id", "stage", name=op.f("uq_meetup_stage_meetup_id_stage")),
     )
     op.create_index(op.f("ix_meetup_stage_meetup_id"), "meetup_stage", ["meetup_id"], unique=False)
     op.create_table(
@@ -95,10 +127,22 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("themes", sa.JSON(), nullable=False),
         sa.Column("created_at", storage.types.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["meetup_id"], ["meetup.id"], ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["member_id"], ["member.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("meetup_id", "member_id"),
+        sa.ForeignKeyConstraint(
+            ["meetup_id"],
+            ["meetup.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_meetup_feedback_meetup_id_meetup"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["member.id"],
+            ondelete="CASCADE",
+            name=op.f("fk_meetup_feedback_member_id_member"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_meetup_feedback")),
+        sa.UniqueConstraint(
+            "meetup_id", "member_id", name=op.f("uq_meetup_feedback_meetup_id_member_id")
+        ),
     )
     op.create_index(
         op.f("ix_meetup_feedback_meetup_id"), "meetup_feedback", ["meetup_id"], unique=False

@@ -33,9 +33,14 @@ def upgrade() -> None:
         sa.Column("confirmed_at", storage.types.UTCDateTime(), nullable=True),
         sa.Column("cancelled_at", storage.types.UTCDateTime(), nullable=True),
         sa.Column("report_queued_at", storage.types.UTCDateTime(), nullable=True),
-        sa.ForeignKeyConstraint(["cohort_id"], ["cohort.id"], ondelete="SET NULL"),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("request_key"),
+        sa.ForeignKeyConstraint(
+            ["cohort_id"],
+            ["cohort.id"],
+            ondelete="SET NULL",
+            name=op.f("fk_broadcast_cohort_id_cohort"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_broadcast")),
+        sa.UniqueConstraint("request_key", name=op.f("uq_broadcast_request_key")),
     )
     op.create_index(op.f("ix_broadcast_status"), "broadcast", ["status"], unique=False)
 
