@@ -4,6 +4,7 @@ once (also across restarts), and the pre-read and the follow-up feed the exchang
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 
@@ -106,15 +107,29 @@ async def test_edits_are_paced_and_coalesced_per_copy(bot: Harness) -> None:
     await announced(bot, carla)
     await group.expect("Einladung")
     await settled_rows(bot, "meetup:1:copy:")
-    for person in people:  # four answers in a row: one edit now, the rest waits as one
-        await group.press(person, "Zusage", message=group.messages[0])
+    await group.press(people[0], "Zusage", message=group.messages[0])
     await group.wait_until(lambda: "Zusagen: 1" in group.messages[0].text, "the first edit")
-    group_copy_edits = [r for r in await outbox_rows(bot, "meetup:1:edit:1:")]
+    await settled_rows(bot, "meetup:1:edit:1:")
+    for person in people[1:]:  # three more answers within the pace: one edit waits for all
+        await group.press(person, "Zusage", message=group.messages[0])
+    await until_rsvps(bot, 4)
+    group_copy_edits = await outbox_rows(bot, "meetup:1:edit:1:")
     assert len(group_copy_edits) == 2  # the one sent and the one waiting with the latest state
     assert group_copy_edits[1].status == DeliveryStatus.PENDING
+    assert "Zusagen: 1" in group.messages[0].text
     await bot.clock.advance(dt.timedelta(hours=1, minutes=1))
     await group.wait_until(lambda: "Zusagen: 4" in group.messages[0].text, "the paced edit")
     assert len(await outbox_rows(bot, "meetup:1:edit:1:")) == 2
+
+
+async def until_rsvps(bot: Harness, count: int, timeout: float = 5.0) -> None:
+    """Wait until `count` answers are stored (each press is handled on its own)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while len(await rows_of(bot, MeetupRsvp)) < count:
+        if loop.time() > deadline:
+            raise AssertionError(f"waited {timeout}s for {count} answers")
+        await asyncio.sleep(0.02)
 
 
 async def test_a_full_meetup_has_a_waiting_list_that_moves_up(bot: Harness) -> None:
