@@ -11,6 +11,7 @@ from pathlib import Path
 import factories
 import pytest
 from checkin_steps import answers, coordinator, eventually, open_round
+from conftest import BACKEND
 
 from bot import backups
 from sandbox.driver import Person
@@ -20,6 +21,12 @@ from storage.backup import backup_database
 QUESTIONS = 5
 
 
+# On PostgreSQL a backup is `pg_dump -Fc` and a restore `pg_restore` into a fresh database: the
+# CLI tests cover the dump call; restoring one is not automated yet (see the README).
+SQLITE_ONLY = pytest.mark.skipif(BACKEND != "sqlite", reason="the SQLite online-backup path")
+
+
+@SQLITE_ONLY
 async def test_a_backup_taken_while_members_answer_holds_every_acknowledged_answer(
     bot: Harness, tmp_path: Path
 ) -> None:
@@ -77,6 +84,9 @@ async def _at_least(thanked: dict[str, int], total: int) -> bool:
     return sum(thanked.values()) >= total
 
 
+@pytest.mark.skipif(
+    BACKEND != "sqlite" and shutil.which("pg_dump") is None, reason="no pg_dump on this machine"
+)
 async def test_the_daily_backup_fires_on_the_clock_and_keeps_backup_keep(
     bot: Harness, tmp_path: Path
 ) -> None:
@@ -88,7 +98,8 @@ async def test_the_daily_backup_fires_on_the_clock_and_keeps_backup_keep(
         return [path for _, _, path in backups.backups_in(folder)]
 
     first = await files(1)  # none yet: the first is taken at start
-    assert first[0].name.startswith("alumni-") and first[0].suffix == ".db"
+    suffix = ".db" if BACKEND == "sqlite" else ".dump"
+    assert first[0].name.startswith("alumni-") and first[0].suffix == suffix
     await bot.clock.advance(dt.timedelta(hours=23))
     assert backups.next_due(bot.settings, bot.clock.now()) == _stamp(first[0]) + backups.INTERVAL
     await bot.restart()  # the files say when: no second backup on restart
