@@ -196,12 +196,14 @@ def _render_status(services: Services, language: str, report: RoundReport) -> li
         t(language, key, number=round_.number, date=format_moment(moment, language, services),
           finished=report.finished, asked=report.asked, started=report.started)
     ]  # fmt: skip
+    # One block, a line per cohort (and who is missing there): blank lines between cohorts
+    # made the list hard to scan. A long list is still cut between lines.
+    lines: list[Markup] = []
     for cohort in report.cohorts:
-        lines = [
-            t(language, "round.status.cohort", cohort=cohort.name, finished=cohort.finished,
-              asked=cohort.asked)
-        ]  # fmt: skip
+        lines.append(t(language, "round.status.cohort", cohort=cohort.name,
+                       finished=cohort.finished, asked=cohort.asked))  # fmt: skip
         if cohort.missing:
             lines.append(t(language, "round.status.missing", names=", ".join(cohort.missing)))
+    if lines:
         sections.append(Markup("\n").join(lines))
     return sections

@@ -61,10 +61,11 @@ async def test_full_round_with_three_cohorts(bot: Harness) -> None:
 
     await kim.send("/round")
     status = await kim.expect("Runde 1", "offen bis")
-    assert "Fertig: 3 von 6 · angefangen: 1" in status.text
+    assert "Fertig: 3 von 6 · noch in Arbeit: 1" in status.text
     assert "Jahrgang 2021: 1 von 2" in status.text
     assert "Jahrgang 2022: 1 von 2" in status.text
     assert "Jahrgang 2023: 1 von 2" in status.text
+    assert "\n\n" not in status.text.split("Jahrgang 2021", 1)[1]  # one line per cohort
     assert "Es fehlen: Ben (MINT Ben)" in status.text
     assert "Dana (MINT Dana)" in status.text and "Finn (MINT Finn)" in status.text
     assert "Anna (MINT Anna)" not in status.text
