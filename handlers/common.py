@@ -7,7 +7,7 @@ import functools
 from collections.abc import Awaitable, Callable
 
 from markupsafe import Markup
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
@@ -46,12 +46,20 @@ async def send_text(
     *,
     reply_markup: InlineKeyboardMarkup | None = None,
 ) -> Message | None:
-    """Answer in the chat the update came from (HTML; `text` must already be safe)."""
+    """Answer in the chat the update came from (HTML; `text` must already be safe). In a group
+    the answer is a reply to the command it answers, so it is clear whom it is for."""
     chat = update.effective_chat
     if chat is None:
         return None
+    replying: ReplyParameters | None = None
+    if chat.type != chat.PRIVATE and update.message is not None:
+        replying = ReplyParameters(update.message.message_id, allow_sending_without_reply=True)
     return await context.bot.send_message(
-        chat.id, str(text), parse_mode=ParseMode.HTML, reply_markup=reply_markup
+        chat.id,
+        str(text),
+        parse_mode=ParseMode.HTML,
+        reply_markup=reply_markup,
+        reply_parameters=replying,
     )
 
 

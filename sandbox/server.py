@@ -104,6 +104,7 @@ class SentMessage:
     document: dict[str, Any] | None = None
     deleted: bool = False
     edited: bool = False
+    reply_to: int | None = None  # the message this one answers (`reply_parameters`)
 
     @property
     def buttons(self) -> list[dict[str, Any]]:
@@ -813,6 +814,7 @@ class SandboxServer:
             reply_markup=markup,
             date=int(self.now()),
             method="sendMessage",
+            reply_to=_replied_to(params.get("reply_parameters")),
         )
         return await self._record(message)
 
@@ -1221,3 +1223,13 @@ class SandboxServer:
         if chat.type == "private":
             raise ApiError(400, "Bad Request: there are no administrators in the private chat")
         return [self._member_api(chat, user_id) for user_id in sorted(chat.admin_ids)]
+
+
+def _replied_to(reply_parameters: object) -> int | None:
+    """The message id a send answers; Telegram accepts the object with at least `message_id`."""
+    if not isinstance(reply_parameters, dict):
+        return None
+    message_id = reply_parameters.get("message_id")
+    if not isinstance(message_id, int):
+        raise ApiError(400, "Bad Request: reply_parameters: message_id is required")
+    return message_id

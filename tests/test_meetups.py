@@ -314,8 +314,9 @@ async def test_coordinator_commands_are_refused_to_members_and_bad_input_is_expl
     carla, group, (anna, _ben), _rows = await network(bot)
     await anna.send(HAMBURG)
     await anna.expect("nur die Koordinator:innen")
-    await group.send(anna, "/meetup absagen 1")
-    await group.expect("nur die Koordinator:innen")
+    asked = await group.send(anna, "/meetup absagen 1")
+    refusal = await group.expect("nur die Koordinator:innen")
+    assert refusal.reply_to == asked  # in a group the answer says whom it is for
     await carla.send("/meetup neu 31.02.2027 18:00 | Hamburg | Treffen")
     problem = await carla.expect("31.02.2027 18:00", "Datum mit Uhrzeit")
     assert "/meetup neu 31.02.2027" not in problem.text or "Dein Text" in problem.text
