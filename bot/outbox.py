@@ -381,10 +381,11 @@ class Outbox:
         log("outbox_%s key=%s chat=%s error=%s", status.value, row.purpose_key, row.chat_id, error)
 
     async def _settled(self, session: Any, row: OutboxMessage) -> None:
-        await session.flush()  # the hook's own queries see this row's final status
-        for prefix, hook in self.settled_hooks.items():
-            if row.purpose_key.startswith(prefix):
-                await hook(session, row)
+        hooks = [h for p, h in self.settled_hooks.items() if row.purpose_key.startswith(p)]
+        if hooks:  # most rows have none: no flush on the delivery path
+            await session.flush()  # the hooks' own queries see this row's final status
+        for hook in hooks:
+            await hook(session, row)
 
     async def _reschedule(
         self, row: OutboxMessage, delay: dt.timedelta, reason: str, *, count_attempt: bool = True

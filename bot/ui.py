@@ -41,3 +41,11 @@ class Reply:
 
     text: str
     buttons: Keyboard = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something a person typed that must be fixed: a catalog key with its parameters."""
+
+    key: str
+    params: dict[str, object] = field(default_factory=dict)

@@ -5,16 +5,22 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from markupsafe import Markup
 from telegram import Update
 from telegram.error import TelegramError
 
 from bot.broadcasts import compose, report, view
 from bot.broadcasts.buttons import BroadcastAction, BroadcastButton
 from bot.broadcasts.compose import Answer, Refused
-from bot.broadcasts.syntax import Problem, is_help, parse_command
+from bot.broadcasts.syntax import is_help, parse_command
 from bot.numbers import parse_number
-from handlers.common import coordinator_only, language_of, reply, send_replies, send_text
+from handlers.common import (
+    coordinator_only,
+    language_of,
+    render_problems,
+    reply,
+    send_replies,
+    send_text,
+)
 from handlers.context import BotContext
 from handlers.polls import command_arguments
 
@@ -76,7 +82,18 @@ async def _preview(update: Update, context: BotContext, text: str) -> None:
         )
     )
     if isinstance(outcome, Refused):
-        await send_text(update, context, _problems(context, language, outcome.problems, text))
+        await send_text(
+            update,
+            context,
+            render_problems(
+                context,
+                language,
+                outcome.problems,
+                feature="broadcasts",
+                usage="broadcasts.usage.short",
+                typed=text,
+            ),
+        )
         return
     await send_replies(
         update,
@@ -89,16 +106,6 @@ async def _preview(update: Update, context: BotContext, text: str) -> None:
             cohort_name=outcome.cohort_name,
         ),
     )
-
-
-def _problems(context: BotContext, language: str, problems: list[Problem], typed: str) -> Markup:
-    translate = context.services.translate
-    lines = [translate(language, "broadcasts.problem.heading")]
-    lines += [Markup("• ") + translate(language, p.key, **p.params) for p in problems]
-    lines.append(translate(language, "broadcasts.usage.short"))
-    if typed.strip():
-        lines.append(translate(language, "broadcasts.show_back", draft=typed.strip()))
-    return Markup("\n").join(lines)
 
 
 @coordinator_only

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from markupsafe import Markup
 from telegram import InlineKeyboardMarkup, Message, ReplyParameters, Update
@@ -15,7 +15,7 @@ from bot.members import lookup
 from bot.members.notice import Notice
 from bot.members.roles import may_coordinate
 from bot.paging import split_message
-from bot.ui import Reply
+from bot.ui import Problem, Reply
 from handlers.context import BotContext
 from handlers.keyboards import to_markup
 from storage.tables import Member
@@ -61,6 +61,37 @@ async def send_text(
         reply_markup=reply_markup,
         reply_parameters=replying,
     )
+
+
+def render_problems(
+    context: BotContext,
+    language: str,
+    problems: Sequence[Problem],
+    *,
+    feature: str,
+    usage: str,
+    typed: str = "",
+) -> Markup:
+    """What is wrong, how to do it right, and what was typed, to copy and fix: the same shape
+    for every command of a feature (`<feature>.problem.heading`, `<feature>.show_back`)."""
+    translate = context.services.translate
+    lines = [translate(language, f"{feature}.problem.heading")]
+    lines += [Markup("• ") + translate(language, p.key, **p.params) for p in problems]
+    lines.append(translate(language, usage))
+    if typed.strip():
+        lines.append(translate(language, f"{feature}.show_back", draft=typed.strip()))
+    return Markup("\n").join(lines)
+
+
+async def coordinator_id(update: Update, context: BotContext, *, quiet: bool = False) -> int | None:
+    """The sender's id if they coordinate (checked at every call); others get a polite no
+    (`quiet`: nothing)."""
+    user = update.effective_user
+    if user is not None and await may_coordinate(context.services, telegram_id=user.id):
+        return user.id
+    if not quiet:
+        await reply(update, context, "refusal.not_coordinator")
+    return None
 
 
 async def send_long(
@@ -129,8 +160,7 @@ def coordinator_only(callback: Handler) -> Handler:
 
     @functools.wraps(callback)
     async def guarded(update: Update, context: BotContext) -> None:
-        user = update.effective_user
-        if user is not None and await may_coordinate(context.services, telegram_id=user.id):
+        if await coordinator_id(update, context, quiet=True) is not None:
             await callback(update, context)
             return
         if update.callback_query is not None:

@@ -6,17 +6,24 @@ import contextlib
 import logging
 import re
 
-from markupsafe import Markup
 from telegram import Update
 from telegram.error import TelegramError
 
 from bot.meetups import announce, change, followup, listing, rsvp, stages
 from bot.meetups.buttons import MeetupAction, MeetupButton
-from bot.meetups.rules import Problem
-from bot.members.roles import may_coordinate
 from bot.numbers import parse_number
+from bot.ui import Problem
 from handlers import checkin as checkin_handler
-from handlers.common import language_of, reply, send_long, send_replies, send_reply, send_text
+from handlers.common import (
+    coordinator_id,
+    language_of,
+    render_problems,
+    reply,
+    send_long,
+    send_replies,
+    send_reply,
+    send_text,
+)
 from handlers.context import AlumniApplication, BotContext
 from handlers.scheduling import remove_other_jobs, run_at
 from storage.tables import Member, RsvpStatus
@@ -86,12 +93,12 @@ async def meetup_command(update: Update, context: BotContext) -> None:
         await _participants(update, context, rest)
         return
     if word in HELP_WORDS or not word:
-        if await _coordinator_id(update, context, quiet=True) is not None:
+        if await coordinator_id(update, context, quiet=True) is not None:
             await reply(update, context, "meetups.usage")
         else:
             await reply(update, context, "meetups.usage_member")
         return
-    user_id = await _coordinator_id(update, context)
+    user_id = await coordinator_id(update, context)
     if user_id is None:
         return
     if word in NEW_WORDS:
@@ -113,36 +120,14 @@ async def meetups_command(update: Update, context: BotContext) -> None:
     await send_replies(update, context, replies)
 
 
-async def _coordinator_id(
-    update: Update, context: BotContext, *, quiet: bool = False
-) -> int | None:
-    """The sender's id if they coordinate (checked at every call); others get a polite no."""
-    user = update.effective_user
-    if user is not None and await may_coordinate(context.services, telegram_id=user.id):
-        return user.id
-    if not quiet:
-        await reply(update, context, "refusal.not_coordinator")
-    return None
-
-
-def _render_problems(
-    context: BotContext, language: str, problems: list[Problem], *, typed: str, usage: str
-) -> Markup:
-    translate = context.services.translate
-    lines = [translate(language, "meetups.problem.heading")]
-    lines += [Markup("• ") + translate(language, p.key, **p.params) for p in problems]
-    lines.append(translate(language, usage))
-    if typed.strip():
-        lines.append(translate(language, "meetups.show_back", draft=typed.strip()))
-    return Markup("\n").join(lines)
-
-
 async def _refuse(
     update: Update, context: BotContext, language: str, problems: list[Problem], *, typed: str,
     usage: str,
 ) -> None:  # fmt: skip
     await send_text(
-        update, context, _render_problems(context, language, problems, typed=typed, usage=usage)
+        update,
+        context,
+        render_problems(context, language, problems, feature="meetups", usage=usage, typed=typed),
     )
 
 
@@ -279,7 +264,7 @@ async def on_button(update: Update, context: BotContext) -> None:
 async def _preview_button(update: Update, context: BotContext, pressed: MeetupButton) -> None:
     query = update.callback_query
     assert query is not None
-    user_id = await _coordinator_id(update, context)
+    user_id = await coordinator_id(update, context)
     await query.answer()
     if user_id is None:
         return

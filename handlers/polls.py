@@ -14,10 +14,17 @@ from bot.members.roles import may_coordinate
 from bot.numbers import parse_number
 from bot.polls import closing, draft, jobs, reminders, votes
 from bot.polls.create import Refused, Started, start_poll
-from bot.polls.rules import Problem
 from bot.polls.syntax import parse_command
 from bot.polls.view import listing, result_view
-from handlers.common import language_of, reply, send_long, send_reply, send_text
+from handlers.common import (
+    coordinator_id,
+    language_of,
+    render_problems,
+    reply,
+    send_long,
+    send_reply,
+    send_text,
+)
 from handlers.context import AlumniApplication, BotContext
 from handlers.keyboards import to_markup
 from handlers.scheduling import remove_other_jobs, run_at
@@ -187,7 +194,11 @@ async def on_draft_button(update: Update, context: BotContext) -> None:
     )
     if shown.problems:
         await send_text(
-            update, context, render_problems(context, language, shown.problems, typed="")
+            update,
+            context,
+            render_problems(
+                context, language, shown.problems, feature="polls", usage="polls.usage.short"
+            ),
         )
     if shown.edit and query.message is not None:
         with contextlib.suppress(TelegramError):  # unchanged text, or an old message
@@ -241,18 +252,9 @@ async def _result(update: Update, context: BotContext, args: list[str]) -> None:
         await context.bot.send_photo(chat.id, InputFile(view.chart, filename=view.filename))
 
 
-async def _coordinator_id(update: Update, context: BotContext) -> int | None:
-    """The sender's id if they coordinate (checked at every call); others get a polite no."""
-    user = update.effective_user
-    if user is not None and await may_coordinate(context.services, telegram_id=user.id):
-        return user.id
-    await reply(update, context, "refusal.not_coordinator")
-    return None
-
-
 async def _close(update: Update, context: BotContext, args: list[str]) -> None:
     number = _poll_number(args)
-    user_id = await _coordinator_id(update, context)
+    user_id = await coordinator_id(update, context)
     if user_id is None:
         return
     if number is None:
@@ -269,7 +271,7 @@ async def _close(update: Update, context: BotContext, args: list[str]) -> None:
 
 
 async def _start(update: Update, context: BotContext, text: str) -> None:
-    user_id = await _coordinator_id(update, context)
+    user_id = await coordinator_id(update, context)
     if user_id is None:
         return
     chat = update.effective_chat
@@ -310,25 +312,22 @@ async def create_from_text(update: Update, context: BotContext, text: str) -> No
     )
     if isinstance(outcome, Refused):
         await send_text(
-            update, context, render_problems(context, language, outcome.problems, typed=text)
+            update,
+            context,
+            render_problems(
+                context,
+                language,
+                outcome.problems,
+                feature="polls",
+                usage="polls.usage.short",
+                typed=text,
+            ),
         )
         return
     await rearm(_application(context))
     if chat.type != chat.PRIVATE and outcome.in_group:
         return  # the poll itself is the answer in the group
     await send_text(update, context, started_text(context, language, outcome))
-
-
-def render_problems(
-    context: BotContext, language: str, problems: list[Problem], *, typed: str
-) -> Markup:
-    translate = context.services.translate
-    lines = [translate(language, "polls.problem.heading")]
-    lines += [Markup("• ") + translate(language, p.key, **p.params) for p in problems]
-    lines.append(translate(language, "polls.usage.short"))
-    if typed.strip():
-        lines.append(translate(language, "polls.show_back", draft=typed.strip()))
-    return Markup("\n").join(lines)
 
 
 def started_text(context: BotContext, language: str, started: Started) -> Markup:

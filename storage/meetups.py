@@ -35,23 +35,19 @@ async def meetup_by_request(session: AsyncSession, *, request_key: str) -> Meetu
     return result.first()
 
 
-async def upcoming(session: AsyncSession, *, now: dt.datetime) -> Sequence[Meetup]:
-    result = await session.exec(
-        select(Meetup)
-        .where(col(Meetup.status) == MeetupStatus.SCHEDULED, col(Meetup.starts_at) > now)
-        .order_by(col(Meetup.starts_at), col(Meetup.id))
-    )
-    return result.all()
-
-
-async def with_stages_ahead(session: AsyncSession, *, since: dt.datetime) -> Sequence[Meetup]:
-    """Scheduled meetups whose timed stages may still be due (the follow-up comes after)."""
-    result = await session.exec(
+async def scheduled_after(
+    session: AsyncSession, *, since: dt.datetime, limit: int | None = None
+) -> Sequence[Meetup]:
+    """Announced, not cancelled meetups starting after `since`, soonest first (`now`: the
+    upcoming ones; a while ago: those whose follow-up may still be due)."""
+    query = (
         select(Meetup)
         .where(col(Meetup.status) == MeetupStatus.SCHEDULED, col(Meetup.starts_at) > since)
-        .order_by(col(Meetup.starts_at))
+        .order_by(col(Meetup.starts_at), col(Meetup.id))
     )
-    return result.all()
+    if limit is not None:
+        query = query.limit(limit)
+    return (await session.exec(query)).all()
 
 
 async def add_copy(

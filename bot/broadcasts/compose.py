@@ -15,10 +15,11 @@ from enum import StrEnum
 
 from bot.broadcasts import audience
 from bot.broadcasts.model import rendered
-from bot.broadcasts.syntax import BroadcastSpec, Problem
+from bot.broadcasts.syntax import BroadcastSpec
 from bot.payloads import message_payload
 from bot.purpose_keys import BroadcastKey
 from bot.services import Services
+from bot.ui import Problem
 from storage import broadcasts as store
 from storage.tables import Broadcast, BroadcastStatus
 

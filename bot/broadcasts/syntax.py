@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.config import parse_duration
 from bot.dates import parse_day
 from bot.paging import utf16_length
+from bot.ui import Problem
 
 MESSAGE_MAX = 4096  # Telegram's limit, counted as Telegram does (the visible text, UTF-16)
 COHORT_KEYS = frozenset({"jahrgang", "cohort"})
@@ -26,14 +27,6 @@ HELP_WORDS = frozenset({"hilfe", "help", "?"})
 _SETTING = re.compile(r"\s*([a-zA-Z]+)=(\S*)")
 _TIME = re.compile(r"([01]?[0-9]|2[0-3])[:.]([0-5][0-9])")
 _NEXT_WORD = re.compile(r"[ \t]+(\S+)")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Something to fix, as a catalog key and its parameters."""
-
-    key: str
-    params: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,11 @@ from markupsafe import Markup
 from bot.meetups import view
 from bot.meetups.audience import audience_of, resolve_cohort
 from bot.meetups.delivery import Board, queue_announcement
-from bot.meetups.rules import Problem, problems_of
+from bot.meetups.rules import problems_of
 from bot.meetups.stages import skip_passed
 from bot.meetups.syntax import parse_meetup, spec_of
 from bot.services import Services
-from bot.ui import Reply
+from bot.ui import Problem, Reply
 from storage import chats as chat_store
 from storage import meetups as store
 from storage.tables import Meetup, MeetupStatus

@@ -7,8 +7,8 @@ import datetime as dt
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.meetups.rules import Problem
 from bot.members.profile import match_cohort
+from bot.ui import Problem
 from storage import members as member_store
 from storage.active_members import active_member_clause
 from storage.tables import Meetup, Member

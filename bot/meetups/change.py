@@ -14,11 +14,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.meetups import view
 from bot.meetups.delivery import calendar_payload, queue_message, queue_refreshes
 from bot.meetups.rsvp import after_capacity_change
-from bot.meetups.rules import MeetupSpec, Problem, problems_of, stages_of
-from bot.meetups.stages import skip_passed
+from bot.meetups.rules import MeetupSpec, problems_of
+from bot.meetups.stages import skip_passed, stages_for
 from bot.meetups.syntax import Parsed, end_on_day_of, parse_meetup
 from bot.purpose_keys import MeetupKey
 from bot.services import Services
+from bot.ui import Problem
 from storage import chats as chat_store
 from storage import meetups as store
 from storage.tables import Meetup, MeetupStatus, Member, RsvpStatus
@@ -169,95 +170,57 @@ async def cancel(services: Services, *, meetup_id: int) -> Changed | Refused:
 async def _reopen_future_stages(services: Services, session: AsyncSession, meetup: Meetup) -> None:
     """A new time: the stages that now lie ahead run (again) at their new moments."""
     assert meetup.id is not None
-    settings, now = services.settings, services.clock.now()
-    stages = stages_of(
-        tz=settings.tz,
-        starts_at=meetup.starts_at,
-        ends_at=meetup.ends_at,
-        reminders=settings.meetup_reminder_offsets,
-        preread=settings.meetup_preread_offset,
-        followup=settings.meetup_followup_offset,
-    )
-    await store.forget_stages(
-        session, meetup_id=meetup.id, names=[s.name for s in stages if s.due_at > now]
-    )
+    now = services.clock.now()
+    ahead = [stage.name for stage in stages_for(services, meetup) if stage.due_at > now]
+    await store.forget_stages(session, meetup_id=meetup.id, names=ahead)
 
 
 async def _inform(
     services: Services, session: AsyncSession, meetup: Meetup, *, what: str, key: str
 ) -> int:
-    """The notice and the new calendar file to those who come, may come or wait, and a notice
-    in the group."""
+    """The notice and the new calendar file to those who come, may come or wait; the file to
+    invitations still waiting (quiet hours: their outdated file was withdrawn) and to the
+    group, which also gets the notice. Returns how many members were told."""
     assert meetup.id is not None
-    tz = services.settings.tz
-    informed = 0
-    for rsvp, member in await store.rsvps_with_members(session, meetup_id=meetup.id):
-        if rsvp.status not in INFORMED:
-            continue
-        await _notify(services, session, meetup, member=member, what=what, key=key)
-        informed += 1
-    informed_chats = {
-        member.telegram_id
+    informed = [
+        member
         for rsvp, member in await store.rsvps_with_members(session, meetup_id=meetup.id)
         if rsvp.status in INFORMED
-    }
+    ]
+    for member in informed:
+        await _notice(services, session, meetup, chat_id=member.telegram_id,
+                      language=member.language, what=what, key=key, private=True)  # fmt: skip
+        await _queue_calendar(services, session, meetup, chat_id=member.telegram_id,
+                              language=member.language, private=True)  # fmt: skip
+    told = {member.telegram_id for member in informed}
+    default = services.translate.default_language
     for copy in await store.copies_of(session, meetup_id=meetup.id):
-        # An invitation still waiting (quiet hours) had its file withdrawn as outdated: the
-        # new version goes with it; the group's copy gets the new file too.
-        if copy.chat_id not in informed_chats and (
-            copy.member_id is None or copy.message_id is None
-        ):
-            language = services.translate.default_language
-            if copy.member_id is not None:
-                holder = await session.get(Member, copy.member_id)
-                language = holder.language if holder is not None else language
-            private = copy.member_id is not None
-            await _queue_calendar(services, session, meetup, chat_id=copy.chat_id,
-                                  language=language, private=private)  # fmt: skip
+        if copy.chat_id in told or (copy.member_id is not None and copy.message_id is not None):
+            continue
+        holder = await session.get(Member, copy.member_id) if copy.member_id else None
+        await _queue_calendar(services, session, meetup, chat_id=copy.chat_id,
+                              language=holder.language if holder else default,
+                              private=copy.member_id is not None)  # fmt: skip
     group = await chat_store.alumni_group(session)
     if group is not None:
-        language = services.translate.default_language
-        text = (
-            services.translate(language, key, title=meetup.title)
-            + Markup("\n")
-            + (view.details(services.translate, meetup, language=language, tz=tz))
-        )
-        await queue_message(
-            services,
-            session,
-            key=MeetupKey.notice(meetup.id, group.telegram_id, what),
-            chat_id=group.telegram_id,
-            text=str(text),
-            respect_quiet_hours=False,
-        )
-    return informed
+        await _notice(services, session, meetup, chat_id=group.telegram_id, language=default,
+                      what=what, key=key, private=False)  # fmt: skip
+    return len(informed)
 
 
-async def _notify(
-    services: Services,
-    session: AsyncSession,
-    meetup: Meetup,
-    *,
-    member: Member,
-    what: str,
-    key: str,
-) -> None:
+async def _notice(
+    services: Services, session: AsyncSession, meetup: Meetup, *, chat_id: int, language: str,
+    what: str, key: str, private: bool,
+) -> None:  # fmt: skip
     assert meetup.id is not None
-    language, tz = member.language, services.settings.tz
     text = (
         services.translate(language, key, title=meetup.title)
         + Markup("\n")
-        + view.details(services.translate, meetup, language=language, tz=tz)
+        + view.details(services.translate, meetup, language=language, tz=services.settings.tz)
     )
-    await queue_message(
-        services,
-        session,
-        key=MeetupKey.notice(meetup.id, member.telegram_id, what),
-        chat_id=member.telegram_id,
-        text=str(text),
-    )
-    await _queue_calendar(services, session, meetup, chat_id=member.telegram_id,
-                          language=language, private=True)  # fmt: skip
+    await queue_message(services, session, key=MeetupKey.notice(meetup.id, chat_id, what),
+                        chat_id=chat_id, text=str(text),
+                        respect_quiet_hours=private)  # fmt: skip
 
 
 async def _queue_calendar(

@@ -222,7 +222,6 @@ async def refresh_own_copy(
     if copy is None or copy.message_id is None:
         return
     board = await Board.load(session, meetup_id=meetup.id)
-    copy.shown_version = -1  # force the edit below, whatever version it showed
     await _queue_edit(services, session, meetup, copy, board, member=member)
 
 

@@ -28,7 +28,7 @@ async def upcoming(services: Services, *, telegram_id: int, language: str) -> li
         member = await member_store.get_member(session, telegram_id=telegram_id)
         if not await _may_see(services, member, telegram_id=telegram_id):
             return [Reply(str(translate(language, "meetups.rsvp.not_member")))]
-        meetups = list(await store.upcoming(session, now=now))[:MAX_LISTED]
+        meetups = await store.scheduled_after(session, since=now, limit=MAX_LISTED)
         if not meetups:
             return [Reply(str(translate(language, "meetups.list.none")))]
         replies = []

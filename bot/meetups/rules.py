@@ -7,24 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.ui import Problem
 from storage.tables import RsvpStatus
 
 TITLE_MAX = 120
 PLACE_MAX = 200
 DESCRIPTION_MAX = 1500
 CAPACITY_MAX = 10_000
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Something wrong with what a coordinator typed: a catalog key and its parameters."""
-
-    key: str
-    params: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ async def upcoming(services: Services) -> list[tuple[int, dt.datetime]]:
     now = services.clock.now()
     plan: list[tuple[int, dt.datetime]] = []
     async with services.db.session() as session:
-        for meetup in await store.with_stages_ahead(session, since=_horizon(services, now)):
+        for meetup in await store.scheduled_after(session, since=_horizon(services, now)):
             assert meetup.id is not None
             done = await store.stages_done(session, meetup_id=meetup.id)
             ahead = [s.due_at for s in stages_for(services, meetup) if s.name not in done]
@@ -76,7 +76,7 @@ async def upcoming(services: Services) -> list[tuple[int, dt.datetime]]:
 async def catch_up(services: Services) -> int:
     """Run (or skip) every stage that is due now, for every meetup; returns how many ran."""
     async with services.db.session() as session:
-        meetups = await store.with_stages_ahead(
+        meetups = await store.scheduled_after(
             session, since=_horizon(services, services.clock.now())
         )
         ids = [meetup.id for meetup in meetups if meetup.id is not None]

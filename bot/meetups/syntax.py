@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from bot.dates import parse_day
-from bot.meetups.rules import MeetupSpec, Problem
+from bot.meetups.rules import MeetupSpec
+from bot.ui import Problem
 
 _OPTION = re.compile(
     r"(?:^|\s)(bis|ende|end|plätze|plaetze|platz|kapazität|capacity|jahrgang|cohort)="

@@ -12,9 +12,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.members.profile import match_cohort
-from bot.polls.rules import PollSpec, Problem, problems_of, reminder_time
+from bot.polls.rules import PollSpec, problems_of, reminder_time
 from bot.purpose_keys import PollKey
 from bot.services import Services
+from bot.ui import Problem
 from storage import chats as chat_store
 from storage import members as member_store
 from storage import polls as store

@@ -16,9 +16,9 @@ from markupsafe import Markup
 from bot.config import Settings, parse_duration
 from bot.paging import utf16_length
 from bot.polls.create import Refused, Started, start_poll
-from bot.polls.rules import OPTION_MAX, OPTIONS_MAX, OPTIONS_MIN, QUESTION_MAX, PollSpec, Problem
+from bot.polls.rules import OPTION_MAX, OPTIONS_MAX, OPTIONS_MIN, QUESTION_MAX, PollSpec
 from bot.services import Services
-from bot.ui import Button, Reply
+from bot.ui import Button, Problem, Reply
 from storage import polls as store
 from storage.tables import Member, PollAudience, PollDraft
 

@@ -4,9 +4,10 @@ sent, so a coordinator hears what to fix instead of getting a refused request.""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.paging import utf16_length
+from bot.ui import Problem
 from storage.tables import PollAudience
 
 QUESTION_MAX = 300
@@ -32,14 +33,6 @@ class PollSpec:
     audience: PollAudience = PollAudience.GROUP
     cohort: str | None = None  # as typed; resolved against the stored cohorts
     closes_at: dt.datetime | None = None
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Something to fix, as a catalog key with its parameters."""
-
-    key: str
-    params: dict[str, object] = field(default_factory=dict)
 
 
 def problems_of(spec: PollSpec, *, now: dt.datetime) -> list[Problem]:

@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 
 from bot.config import parse_duration
 from bot.dates import parse_day
-from bot.polls.rules import PollSpec, Problem
+from bot.polls.rules import PollSpec
+from bot.ui import Problem
 from storage.tables import PollAudience
 
 MULTIPLE_WORDS = frozenset({"mehrfach", "multiple"})
